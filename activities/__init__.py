@@ -1,0 +1,1 @@
+"""Temporal activities: every side effect (Kubernetes, registries, notifications)."""

@@ -1,0 +1,1 @@
+"""The FastAPI application: webhooks, REST, web UI, metrics."""

@@ -1,0 +1,1 @@
+"""Process entry points: the CLI, the Temporal worker, the watchers, the local environment."""

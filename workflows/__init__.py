@@ -1,0 +1,1 @@
+"""Deterministic Temporal workflow code: orchestration only, no I/O."""
