@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 import headwind
+from worker import policy_cmd, serve_cmd, update_cmd
+from worker.dev import cli as dev_cli
 
 app = typer.Typer(
     name="headwind",
@@ -12,6 +14,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(dev_cli.app, name="dev")
+app.add_typer(update_cmd.app, name="update")
+app.command("run")(serve_cmd.run)
+app.command("worker")(serve_cmd.worker)
+app.command("api")(serve_cmd.api)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,63 @@
+"""The FastAPI application factory: routers, the clients it opens once, `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from temporalio.client import Client
+
+import headwind
+from activities import temporal
+from activities.kube.client import Kube
+from api import metrics
+from api.deps import Services
+from api.routes import health, updates, workloads
+from headwind.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings, *, temporal_client: Client | None = None, kube: Kube | None = None
+) -> FastAPI:
+    """Build the app; clients not given are opened by the lifespan from `settings`."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = temporal_client or await temporal.connect(settings)
+        kube_client = kube
+        if kube_client is None:
+            kube_client = await asyncio.to_thread(
+                Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
+            )
+        app.state.services = Services(settings=settings, temporal=client, kube=kube_client)
+        refresher = asyncio.create_task(metrics.refresh_forever(client))
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            if kube is None:
+                kube_client.close()
+
+    app = FastAPI(
+        title="Headwind",
+        version=headwind.__version__,
+        description="Keeps Kubernetes workloads on the newest image their policy allows.",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(updates.router)
+    app.include_router(workloads.router)
+
+    @app.get("/metrics", tags=["metrics"], response_class=Response)
+    def prometheus() -> Response:
+        """Prometheus text exposition of this process's metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,343 @@
+"""The typed messages that cross process boundaries: workflow and activity inputs and outputs.
+
+Temporal serialises every workflow and activity argument; one pydantic model in and one out per
+call means a field can be added later without breaking workflows already running. They live in
+the domain core so that workflows, activities, the API and the CLI all speak the same types.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "TERMINAL_PHASES",
+    "ApplyInput",
+    "ApplyResult",
+    "ApprovalIn",
+    "EvaluateInput",
+    "Evaluation",
+    "HealthInput",
+    "HealthReport",
+    "HealthState",
+    "Notification",
+    "Phase",
+    "Proposal",
+    "RejectIn",
+    "RememberInput",
+    "RequestMirror",
+    "RollbackPlan",
+    "RollbackRequest",
+    "RollbackResult",
+    "SlotGrant",
+    "SlotRequest",
+    "TimelineEntry",
+    "TransitionReport",
+    "UpdateStatus",
+    "WorkloadKind",
+    "WorkloadRef",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, extra="ignore")
+
+
+class WorkloadKind(enum.StrEnum):
+    """The kinds of resources Headwind updates (SPEC §2)."""
+
+    DEPLOYMENT = "Deployment"
+    STATEFULSET = "StatefulSet"
+    DAEMONSET = "DaemonSet"
+    CRONJOB = "CronJob"
+    HELMRELEASE = "HelmRelease"
+
+    @classmethod
+    def parse(cls, text: str) -> WorkloadKind:
+        """Accept any case and the plural forms users type (`deployments`, `deploy`)."""
+        wanted = text.strip().lower()
+        aliases = {
+            "deploy": cls.DEPLOYMENT,
+            "sts": cls.STATEFULSET,
+            "ds": cls.DAEMONSET,
+            "cj": cls.CRONJOB,
+            "hr": cls.HELMRELEASE,
+        }
+        if wanted in aliases:
+            return aliases[wanted]
+        for kind in cls:
+            if wanted in (kind.value.lower(), kind.value.lower() + "s"):
+                return kind
+        valid = ", ".join(k.value for k in cls)
+        raise ValueError(f"unknown workload kind {text!r}; expected one of {valid}")
+
+
+class Phase(enum.StrEnum):
+    """Where an update stands. The last eight are terminal (SPEC §6)."""
+
+    EVALUATING = "Evaluating"
+    WAITING = "Waiting"
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    APPLYING = "Applying"
+    MONITORING = "Monitoring"
+    COMPLETED = "Completed"
+    ROLLED_BACK = "RolledBack"
+    FAILED = "Failed"
+    REJECTED = "Rejected"
+    EXPIRED = "Expired"
+    SUPERSEDED = "Superseded"
+    STALE = "Stale"
+    SKIPPED = "Skipped"
+
+
+TERMINAL_PHASES = frozenset(
+    {
+        Phase.COMPLETED,
+        Phase.ROLLED_BACK,
+        Phase.FAILED,
+        Phase.REJECTED,
+        Phase.EXPIRED,
+        Phase.SUPERSEDED,
+        Phase.STALE,
+        Phase.SKIPPED,
+    }
+)
+
+
+class WorkloadRef(_Model):
+    """A workload by kind, namespace and name."""
+
+    kind: WorkloadKind
+    namespace: str = Field(min_length=1, max_length=63)
+    name: str = Field(min_length=1, max_length=253)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}/{self.namespace}/{self.name}"
+
+
+class Proposal(_Model):
+    """A candidate tag offered for one workload container, by a detector or a user."""
+
+    workload: WorkloadRef
+    container: str = Field(min_length=1, max_length=253)
+    """Container name; `chart` for a HelmRelease."""
+    tag: str = Field(min_length=1, max_length=128)
+    digest: str | None = None
+    """Digest of the pushed manifest, when the source knows it (needed by `force` and pinning)."""
+    source: str = "manual"
+    """Who found it: `manual`, `webhook:<registry kind>`, `polling`, `helm`."""
+    proposed_by: str | None = None
+
+
+class EvaluateInput(_Model):
+    """Ask for a policy decision on one candidate against the live workload."""
+
+    proposal: Proposal
+    known_since: datetime
+    """When Headwind first saw this candidate (the workflow's start), for `min-age`."""
+
+
+class Evaluation(_Model):
+    """The policy decision for one candidate, with what the workflow needs to carry it out."""
+
+    eligible: bool
+    reason: str
+    """Reason code of the policy engine (`chosen`, `not-newer`, `rejected-earlier`, …)."""
+    message: str
+    current_image: str = ""
+    new_image: str = ""
+    repository: str = ""
+    """Normalised repository key (`registry/repository`) or chart name."""
+    policy: str = "none"
+    pattern: str | None = None
+    prerelease: bool = False
+    require_approval: bool = True
+    auto_rollback: bool = False
+    min_update_interval_seconds: float = 300
+    min_age_seconds: float = 0
+    approval_timeout_seconds: float = 86400
+    rollback_timeout_seconds: float = 300
+    health_check_retries: int = 3
+    last_update: datetime | None = None
+    problems: tuple[str, ...] = ()
+    """Bad annotation values found on the way, already reported on the safe side."""
+
+
+class ApplyInput(_Model):
+    """Change one container's image (or a chart version) if it still runs the expected one."""
+
+    workload: WorkloadRef
+    container: str
+    expected_image: str
+    new_image: str
+    workflow_id: str
+    action: str = "update"
+    """`update` or `rollback`; recorded in the history annotation."""
+    actor: str | None = None
+    manual: bool = False
+    """A rollback a user asked for (counted apart from automatic ones)."""
+
+
+class ApplyResult(_Model):
+    applied: bool
+    stale: bool = False
+    """The workload no longer ran `expected_image`: nothing was written."""
+    message: str = ""
+    generation: int = 0
+    """metadata.generation after the write, so health checks judge only the new revision."""
+
+
+class HealthState(enum.StrEnum):
+    HEALTHY = "healthy"
+    """The new revision is fully rolled out and ready."""
+    PROGRESSING = "progressing"
+    """Not done yet, nothing wrong so far."""
+    FAILING = "failing"
+    """A failure signal: crash loop, image pull error, progress deadline exceeded, …"""
+
+
+class HealthInput(_Model):
+    workload: WorkloadRef
+    container: str
+    new_image: str
+    generation: int
+
+
+class HealthReport(_Model):
+    state: HealthState
+    message: str
+
+
+class RememberInput(_Model):
+    """Remember a tag that must never be proposed again for this workload container."""
+
+    workload: WorkloadRef
+    container: str
+    tag: str
+    why: str
+    """`rejected` or `failed`."""
+
+
+class ApprovalIn(_Model):
+    """Body of an approval."""
+
+    approver: str | None = Field(default=None, max_length=253)
+
+
+class RejectIn(_Model):
+    """Body of a rejection."""
+
+    approver: str | None = Field(default=None, max_length=253)
+    reason: str | None = Field(default=None, max_length=1024)
+
+
+class TimelineEntry(_Model):
+    at: datetime
+    phase: Phase
+    message: str
+
+
+class UpdateStatus(_Model):
+    """What the update workflow reports about itself (its query, and the REST view)."""
+
+    workflow_id: str
+    request_name: str
+    workload: WorkloadRef
+    container: str
+    tag: str
+    phase: Phase
+    reason: str = ""
+    message: str = ""
+    current_image: str = ""
+    new_image: str = ""
+    policy: str = ""
+    require_approval: bool = True
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    rejected_by: str | None = None
+    rejected_at: datetime | None = None
+    expires_at: datetime | None = None
+    waiting_for: str = ""
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+class RequestMirror(_Model):
+    """The UpdateRequest custom resource that mirrors an approval-gated update."""
+
+    status: UpdateStatus
+
+
+class TransitionReport(_Model):
+    """One phase change: turned into a Kubernetes Event, a log line and metrics."""
+
+    status: UpdateStatus
+    previous_phase: Phase | None = None
+
+
+class Notification(_Model):
+    """One notification per transition; sinks (Slack, Teams, webhooks) read this."""
+
+    event: str
+    """`update.detected`, `request.created`, `update.approved`, `update.rejected`,
+    `update.completed`, `update.failed`, `rollback.triggered`, `rollback.completed`,
+    `rollback.failed`, `request.expired`, `request.superseded`."""
+    status: UpdateStatus
+
+
+class SlotRequest(_Model):
+    """An update asks to be the one pending or applying update of its container."""
+
+    workflow_id: str
+    slot_id: str
+    """The slot workflow's ID (one per workload container)."""
+    tag: str
+    policy: str
+    pattern: str | None = None
+    prerelease: bool = False
+    preempt: bool = False
+    """A user's manual rollback: wins over any update that is only waiting or pending."""
+
+
+class SlotGrant(_Model):
+    """The slot's answer to a request."""
+
+    granted: bool
+    superseded_by: str | None = None
+    """Set when the request lost to a newer candidate."""
+
+
+class RollbackRequest(_Model):
+    """A manual rollback of one container to an earlier image."""
+
+    workload: WorkloadRef
+    container: str
+    to: str | None = None
+    """Image (or tag) to go back to; default the previous image in the history annotation."""
+    requested_by: str | None = None
+
+
+class RollbackPlan(_Model):
+    """Where a manual rollback goes, read from the live workload and its history."""
+
+    possible: bool
+    message: str
+    current_image: str = ""
+    target_image: str = ""
+    abandoned_tag: str = ""
+    """The tag rolled back from, remembered as failed."""
+
+
+class RollbackResult(_Model):
+    """The outcome of a manual rollback."""
+
+    workflow_id: str
+    workload: WorkloadRef
+    container: str
+    rolled_back: bool
+    message: str
+    from_image: str = ""
+    to_image: str = ""
+    requested_by: str | None = None

@@ -1,0 +1,104 @@
+"""Headwind's own processes in the local environment: the place to add the worker and the API.
+
+`PROCESSES` lists them. Each entry names a `headwind` subcommand and is started by `dev up`
+only when that subcommand exists, so the list can name commands before they are written; once
+`headwind worker` and `headwind api` exist they join the environment with no change here
+(adjust `args` if their flags differ). `process_env` is the one place that tells them where
+everything is; match its names with Headwind's settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from worker.dev import kubectl, processes, settings, temporal
+from worker.dev.components import Component
+
+__all__ = ["PROCESSES", "HeadwindProcess", "available_subcommands", "components", "process_env"]
+
+
+@dataclass(frozen=True)
+class HeadwindProcess:
+    """One long-running `headwind <command> ...` process."""
+
+    name: str
+    """Component name: log file `<state>/logs/<name>.log`, PID file, `status` entry."""
+    args: Callable[[settings.DevSettings], tuple[str, ...]]
+    """Arguments after `headwind`; the first one is the subcommand that must exist."""
+    health_path: str | None = None
+    """Polled on the API URL until it answers 200 (None: started is ready)."""
+    depends_on: tuple[str, ...] = ("temporal", "crds", "nodes")
+
+
+PROCESSES: tuple[HeadwindProcess, ...] = (
+    # Worker and API in one process (`headwind run`): one metrics registry behind /metrics.
+    HeadwindProcess(
+        name="headwind",
+        args=lambda config: ("run", "--host", "127.0.0.1", "--port", str(config.ports.api)),
+        health_path="/health",
+    ),
+)
+
+
+def process_env(config: settings.DevSettings) -> dict[str, str]:
+    """What Headwind's processes are told about the environment they run in."""
+    credentials = settings.Credentials.load_or_create(config.layout.credentials_file)
+    return {
+        "KUBECONFIG": str(config.layout.kubeconfig),
+        "HEADWIND_TEMPORAL_ADDRESS": f"127.0.0.1:{config.ports.temporal}",
+        "HEADWIND_TEMPORAL_NAMESPACE": temporal.NAMESPACE,
+        "HEADWIND_TEMPORAL_UI_URL": f"http://127.0.0.1:{config.ports.temporal_ui}",
+        "HEADWIND_API_URL": config.api_url,
+        "HEADWIND_REGISTRY_WEBHOOK_TOKEN": credentials.registry_webhook_token,
+    }
+
+
+def available_subcommands() -> set[str]:
+    """Names of the `headwind` CLI's subcommands (and sub-apps), as typed on the command line."""
+    import typer.main
+
+    # Imported here: worker.cli imports this package to register `dev`.
+    from worker import cli
+
+    group = typer.main.get_command(cli.app)
+    return set(getattr(group, "commands", {}))
+
+
+def _headwind_argv() -> tuple[str, ...]:
+    script = Path(sysconfig.get_path("scripts")) / "headwind"
+    if os.access(script, os.X_OK):
+        return (str(script),)
+    return (sys.executable, "-c", "from worker.cli import main; main()")
+
+
+def _spec(config: settings.DevSettings, entry: HeadwindProcess) -> processes.ProcessSpec:
+    return processes.ProcessSpec(
+        name=entry.name,
+        argv=(*_headwind_argv(), *entry.args(config)),
+        env=process_env(config),
+        stop_timeout=20,
+    )
+
+
+def _component(config: settings.DevSettings, entry: HeadwindProcess) -> Component:
+    def ready() -> None:
+        if entry.health_path is not None:
+            kubectl.get_health(config.api_url + entry.health_path)
+
+    return Component(
+        name=entry.name,
+        depends_on=entry.depends_on,
+        process=lambda: _spec(config, entry),
+        ready=ready,
+        url=config.api_url if entry.health_path else None,
+    )
+
+
+def components(config: settings.DevSettings) -> list[Component]:
+    existing = available_subcommands()
+    return [_component(config, entry) for entry in PROCESSES if entry.args(config)[0] in existing]

@@ -1,0 +1,63 @@
+"""`headwind run`, `headwind worker`, `headwind api`: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import typer
+
+from headwind.settings import Settings, SettingsError, get_settings
+from worker import serving
+
+__all__ = ["api", "run", "worker"]
+
+
+def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        typer.echo(f"headwind: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    changes: dict[str, object] = {}
+    if host is not None:
+        changes["api_host"] = host
+    if port is not None:
+        changes["api_port"] = port
+    settings = settings.model_copy(update=changes)
+    logging.basicConfig(
+        level=settings.log_level.value.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    return settings
+
+
+def run(
+    host: str | None = typer.Option(None, help="API listen address (HEADWIND_API_HOST)."),
+    port: int | None = typer.Option(None, help="API port (HEADWIND_API_PORT)."),
+) -> None:
+    """Run the Temporal worker and the API in one process (the embedded default)."""
+    asyncio.run(serving.run(_settings(host, port), worker=True, api=True, worker_metrics_port=None))
+
+
+def worker(
+    metrics_port: int = typer.Option(
+        9102, help="Port of this worker's own /metrics (0 to turn it off)."
+    ),
+) -> None:
+    """Run only the Temporal worker (scale it out with replicas)."""
+    asyncio.run(
+        serving.run(_settings(), worker=True, api=False, worker_metrics_port=metrics_port or None)
+    )
+
+
+def api(
+    host: str | None = typer.Option(None, help="Listen address (HEADWIND_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port (HEADWIND_API_PORT)."),
+) -> None:
+    """Run only the API (stateless; scale it out with replicas)."""
+    asyncio.run(
+        serving.run(_settings(host, port), worker=False, api=True, worker_metrics_port=None)
+    )

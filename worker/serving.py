@@ -1,0 +1,138 @@
+"""Long-running processes: the Temporal worker, the API, or both in one process.
+
+`headwind run` (both) is the embedded default: one process, one metrics registry, so `/metrics`
+shows every counter. At scale, `headwind worker` and `headwind api` run as separate replicas;
+the worker then serves its own `/metrics` on `HEADWIND_WORKER_METRICS_PORT`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Sequence
+
+import uvicorn
+from prometheus_client import start_http_server
+from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities import slots, temporal
+from activities.kube.client import Kube
+from activities.transitions import TransitionActivities
+from activities.updates import UpdateActivities
+from api.main import create_app
+from headwind.settings import Settings
+from workflows.rollback import RollbackWorkflow
+from workflows.slot import ContainerSlotWorkflow
+from workflows.update import UpdateWorkflow
+
+__all__ = ["WORKFLOWS", "build_worker", "run", "workflow_runner"]
+
+log = logging.getLogger(__name__)
+
+WORKFLOWS: Sequence[type] = (UpdateWorkflow, ContainerSlotWorkflow, RollbackWorkflow)
+
+
+def build_worker(
+    client: Client,
+    kube: Kube,
+    *,
+    task_queue: str,
+    executor: concurrent.futures.ThreadPoolExecutor,
+) -> Worker:
+    """A worker with every workflow and activity, the given clients injected."""
+    updates = UpdateActivities(kube)
+    transitions = TransitionActivities(kube)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[
+            updates.evaluate,
+            updates.apply,
+            updates.check_health,
+            updates.remember_tag,
+            updates.plan_rollback,
+            transitions.record_transition,
+            transitions.notify,
+            slots.request_slot,
+        ],
+        activity_executor=executor,
+        workflow_runner=workflow_runner(),
+    )
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, with the pure domain core and pydantic passed through (loaded once)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(
+            "headwind", "activities.names", "pydantic"
+        )
+    )
+
+
+def _install_runtime(settings: Settings) -> None:
+    """Temporal SDK metrics on their own endpoint (SPEC §10)."""
+    if settings.temporal_metrics_port is None:
+        return
+    telemetry = TelemetryConfig(
+        metrics=PrometheusConfig(bind_address=f"127.0.0.1:{settings.temporal_metrics_port}")
+    )
+    Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
+
+
+async def run(
+    settings: Settings, *, worker: bool, api: bool, worker_metrics_port: int | None
+) -> None:
+    """Run the worker, the API, or both, until SIGINT/SIGTERM."""
+    _install_runtime(settings)
+    client = await temporal.connect(settings)
+    kube = await asyncio.to_thread(
+        Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
+    )
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=32)
+    tasks: list[asyncio.Task[None]] = []
+    temporal_worker: Worker | None = None
+    try:
+        if worker:
+            temporal_worker = build_worker(
+                client, kube, task_queue=settings.temporal_task_queue, executor=executor
+            )
+            if not api and worker_metrics_port:
+                start_http_server(worker_metrics_port, addr="127.0.0.1")
+            tasks.append(asyncio.create_task(temporal_worker.run()))
+        if api:
+            app = create_app(settings, temporal_client=client, kube=kube)
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    app,
+                    host=settings.api_host,
+                    port=settings.api_port,
+                    log_level=settings.log_level.value.lower(),
+                    access_log=False,
+                )
+            )
+            log.info("API on http://%s:%s", settings.api_host, settings.api_port)
+            await server.serve()  # returns on SIGINT/SIGTERM
+        else:
+            await _until_signal()
+    finally:
+        if temporal_worker is not None:
+            await temporal_worker.shutdown()
+        for task in tasks:
+            await asyncio.gather(task, return_exceptions=True)
+        executor.shutdown(wait=False, cancel_futures=True)
+        kube.close()
+
+
+async def _until_signal() -> None:
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

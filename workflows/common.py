@@ -1,0 +1,88 @@
+"""Helpers shared by Headwind's workflows: activity calls, transitions, notifications.
+
+Kept apart from the workflows so that each workflow file reads as its steps.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from headwind.models import Notification, Phase, TimelineEntry, TransitionReport, UpdateStatus
+
+__all__ = [
+    "WRONG_PHASE",
+    "act",
+    "details",
+    "entry",
+    "health_check_period",
+    "notify",
+    "record_transition",
+]
+
+WRONG_PHASE = "WrongPhase"
+"""ApplicationError type of a refused approve/reject; the API turns it into HTTP 409."""
+
+_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=["InvalidInput"],
+)
+_TIMEOUT = timedelta(seconds=60)
+
+T = TypeVar("T")
+
+
+async def act(name: str, arg: object, result_type: type[T]) -> T:
+    """Run one activity by name with the project's retry policy (retry until it works)."""
+    result: T = await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+        summary=name,
+    )
+    return result
+
+
+def entry(phase: Phase, message: str) -> TimelineEntry:
+    return TimelineEntry(at=workflow.now(), phase=phase, message=message)
+
+
+def details(status: UpdateStatus) -> str:
+    """The "current details" shown in the Temporal Web UI: where the update is and why."""
+    lines = [
+        f"**{status.phase.value}** — {status.message}",
+        f"{status.workload} container `{status.container}`",
+        f"{status.current_image or '?'} → {status.new_image or status.tag}",
+    ]
+    if status.waiting_for:
+        lines.append(f"Waiting for: {status.waiting_for}")
+    if status.approved_by:
+        lines.append(f"Approved by {status.approved_by}")
+    return "\n\n".join(lines)
+
+
+def health_check_period(rollback_timeout_seconds: float) -> timedelta:
+    """Check often enough to count several failures within the timeout, not more than needed."""
+    seconds = min(15.0, max(2.0, rollback_timeout_seconds / 20))
+    return timedelta(seconds=seconds)
+
+
+async def record_transition(status: UpdateStatus, previous: Phase | None) -> None:
+    await act(
+        names.RECORD_TRANSITION,
+        TransitionReport(status=status, previous_phase=previous),
+        type(None),
+    )
+
+
+async def notify(event: str, status: UpdateStatus) -> None:
+    await act(names.NOTIFY, Notification(event=event, status=status), type(None))

@@ -1,0 +1,53 @@
+"""Typed Temporal search-attribute keys for the names declared in the domain core.
+
+The names live in `headwind.search_attributes` so that the local environment registers exactly
+what the workflows set.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+
+from headwind import search_attributes as names
+from headwind.models import Proposal
+
+__all__ = [
+    "ALL",
+    "CANDIDATE_TAG",
+    "CONTAINER",
+    "IMAGE_REPOSITORY",
+    "KIND",
+    "NAME",
+    "NAMESPACE",
+    "PHASE",
+    "WORKLOAD",
+    "for_proposal",
+]
+
+KIND = SearchAttributeKey.for_keyword(names.KIND.name)
+NAMESPACE = SearchAttributeKey.for_keyword(names.NAMESPACE.name)
+NAME = SearchAttributeKey.for_keyword(names.NAME.name)
+CONTAINER = SearchAttributeKey.for_keyword(names.CONTAINER.name)
+IMAGE_REPOSITORY = SearchAttributeKey.for_keyword(names.IMAGE_REPOSITORY.name)
+CANDIDATE_TAG = SearchAttributeKey.for_keyword(names.CANDIDATE_TAG.name)
+PHASE = SearchAttributeKey.for_keyword(names.PHASE.name)
+WORKLOAD = SearchAttributeKey.for_keyword(names.WORKLOAD.name)
+
+
+def for_proposal(proposal: Proposal) -> list[SearchAttributeUpdate[str]]:
+    """The attributes known as soon as a candidate is proposed."""
+    w = proposal.workload
+    return [
+        KIND.value_set(w.kind.value),
+        NAMESPACE.value_set(w.namespace),
+        NAME.value_set(w.name),
+        WORKLOAD.value_set(names.workload_value(w.kind.value, w.namespace, w.name)),
+        CONTAINER.value_set(proposal.container),
+        CANDIDATE_TAG.value_set(proposal.tag),
+        PHASE.value_set("Evaluating"),
+    ]
+
+ALL: tuple[SearchAttributeKey[str], ...] = tuple(
+    SearchAttributeKey.for_keyword(attribute.name) for attribute in names.ALL
+)
+"""Every key Headwind sets (all keywords), for servers and tests to register."""

@@ -1,0 +1,132 @@
+"""One slot per workload container: at most one update is pending or applying at a time.
+
+Update workflows are keyed by candidate, so two candidates for one container are two workflows.
+This small entity workflow (one per container) serialises them: an update asks for the slot
+before it waits for approval; a newer candidate supersedes a holder that is still waiting; a
+holder that is already applying keeps the slot until it is done, and the newcomer waits for it.
+Requests arrive by signal-with-start (from an activity), answers go back by signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from headwind import ordering
+    from headwind.models import SlotGrant, SlotRequest
+
+__all__ = ["IDLE_SECONDS", "ContainerSlotWorkflow", "SlotState"]
+
+IDLE_SECONDS = 600
+"""An idle slot ends after this long; the next request starts it again."""
+
+GRANTED_SIGNAL = "slot_granted"
+
+
+@dataclass
+class SlotState:
+    """Carried across continue-as-new."""
+
+    holder: SlotRequest | None = None
+    holder_busy: bool = False
+    waiter: SlotRequest | None = None
+    """At most one: an older waiter is superseded when a newer one arrives."""
+    inbox: list[tuple[str, SlotRequest | str]] = field(default_factory=list)
+
+
+@workflow.defn(name="ContainerSlot")
+class ContainerSlotWorkflow:
+    def __init__(self) -> None:
+        self._state = SlotState()
+
+    @workflow.run
+    async def run(self, state: SlotState | None = None) -> None:
+        if state is not None:
+            self._state = state
+        while True:
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._state.inbox),
+                    timeout=IDLE_SECONDS,
+                    timeout_summary="idle",
+                )
+            except TimeoutError:
+                if self._state.holder is None and self._state.waiter is None:
+                    return
+                continue
+            while self._state.inbox:
+                kind, payload = self._state.inbox.pop(0)
+                await self._handle(kind, payload)
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._state)
+
+    @workflow.signal
+    def request(self, req: SlotRequest) -> None:
+        self._state.inbox.append(("request", req))
+
+    @workflow.signal
+    def busy(self, workflow_id: str) -> None:
+        self._state.inbox.append(("busy", workflow_id))
+
+    @workflow.signal
+    def release(self, workflow_id: str) -> None:
+        self._state.inbox.append(("release", workflow_id))
+
+    @workflow.query
+    def holder(self) -> SlotRequest | None:
+        return self._state.holder
+
+    async def _handle(self, kind: str, payload: SlotRequest | str) -> None:
+        s = self._state
+        if kind == "request" and isinstance(payload, SlotRequest):
+            await self._on_request(payload)
+        elif kind == "busy" and s.holder is not None and s.holder.workflow_id == payload:
+            s.holder_busy = True
+        elif kind == "release":
+            if s.holder is not None and s.holder.workflow_id == payload:
+                s.holder, s.holder_busy = None, False
+                if s.waiter is not None:
+                    s.holder, s.waiter = s.waiter, None
+                    await self._answer(s.holder, SlotGrant(granted=True))
+            elif s.waiter is not None and s.waiter.workflow_id == payload:
+                s.waiter = None
+
+    async def _on_request(self, req: SlotRequest) -> None:
+        s = self._state
+        if req.workflow_id in {r.workflow_id for r in (s.holder, s.waiter) if r is not None}:
+            return  # a retried request activity
+        if s.holder is None:
+            s.holder = req
+            await self._answer(req, SlotGrant(granted=True))
+            return
+        if not _wins(req, s.holder):
+            await self._answer(req, SlotGrant(granted=False, superseded_by=s.holder.tag))
+            return
+        if s.waiter is not None:
+            if not _wins(req, s.waiter):
+                await self._answer(req, SlotGrant(granted=False, superseded_by=s.waiter.tag))
+                return
+            await self._answer(s.waiter, SlotGrant(granted=False, superseded_by=req.tag))
+        s.waiter = req
+        if not s.holder_busy:
+            # The holder only waits (interval, approval): it ends Superseded and releases,
+            # which hands the slot to the newcomer.
+            await self._answer(s.holder, SlotGrant(granted=False, superseded_by=req.tag))
+
+    async def _answer(self, req: SlotRequest, grant: SlotGrant) -> None:
+        handle = workflow.get_external_workflow_handle(req.workflow_id)
+        try:
+            await handle.signal(GRANTED_SIGNAL, grant)
+        except FailureError:
+            # The requester has ended (for example terminated by an operator): free its place.
+            s = self._state
+            if s.holder is not None and s.holder.workflow_id == req.workflow_id and grant.granted:
+                s.holder, s.holder_busy = None, False
+
+
+def _wins(req: SlotRequest, over: SlotRequest) -> bool:
+    return req.preempt or ordering.is_newer(req, over)

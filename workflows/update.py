@@ -1,0 +1,414 @@
+"""The update workflow: one per candidate tag of one workload container (SPEC §6).
+
+evaluate → wait (min-update-interval, min-age) → approve → apply → monitor → finish, each step
+durable. Workflow code only orchestrates: every read and write of the cluster is an activity,
+every wait a Temporal timer, every human decision a Workflow Update (or a signal, which can be
+sent while no worker runs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from headwind import naming
+    from headwind.models import (
+        TERMINAL_PHASES,
+        ApplyInput,
+        ApplyResult,
+        ApprovalIn,
+        EvaluateInput,
+        Evaluation,
+        HealthInput,
+        HealthReport,
+        HealthState,
+        Phase,
+        Proposal,
+        RejectIn,
+        RememberInput,
+        SlotGrant,
+        SlotRequest,
+        UpdateStatus,
+        WorkloadKind,
+    )
+    from workflows import common, search_attributes
+
+__all__ = ["UpdateWorkflow"]
+
+_WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
+_APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
+
+
+@workflow.defn(name="Update")
+class UpdateWorkflow:
+    def __init__(self) -> None:
+        self._proposal: Proposal | None = None
+        self._status: UpdateStatus | None = None
+        self._evaluation: Evaluation | None = None
+        self._grant: SlotGrant | None = None
+        self._holding_slot = False
+        self._decision: str | None = None
+        self._superseded_by: str | None = None
+
+    # -- the run -----------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, proposal: Proposal) -> UpdateStatus:
+        self._proposal = proposal
+        name = naming.request_name(proposal.workload, proposal.container, proposal.tag)
+        self._status = UpdateStatus(
+            workflow_id=workflow.info().workflow_id,
+            request_name=name,
+            workload=proposal.workload,
+            container=proposal.container,
+            tag=proposal.tag,
+            phase=Phase.EVALUATING,
+        )
+        workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
+        try:
+            await self._steps(proposal)
+        finally:
+            if self._holding_slot:
+                await self._slot().signal("release", workflow.info().workflow_id)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status
+
+    async def _steps(self, proposal: Proposal) -> None:
+        evaluation = await self._evaluate(proposal)
+        if not evaluation.eligible:
+            await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
+            return
+        await self._notify("update.detected")
+
+        if not await self._take_slot(proposal, evaluation):
+            return
+        # Waiting for the slot can take a while: judge the candidate again on the live workload.
+        evaluation = await self._evaluate(proposal)
+        if not evaluation.eligible:
+            await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
+            return
+        if not await self._wait_until_allowed(evaluation):
+            return
+        if evaluation.require_approval and not await self._await_approval(evaluation):
+            return
+
+        if self._superseded_by is not None:
+            await self._supersede(self._superseded_by)
+            return
+        await self._slot().signal("busy", workflow.info().workflow_id)
+        await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
+        result: ApplyResult = await common.act(
+            names.APPLY,
+            ApplyInput(
+                workload=proposal.workload,
+                container=proposal.container,
+                expected_image=evaluation.current_image,
+                new_image=evaluation.new_image,
+                workflow_id=workflow.info().workflow_id,
+                actor=self._state.approved_by,
+            ),
+            ApplyResult,
+        )
+        if result.stale:
+            await self._finish(Phase.STALE, "stale", result.message)
+            return
+        monitored = evaluation.auto_rollback and proposal.workload.kind != WorkloadKind.CRONJOB
+        if not monitored:
+            await self._finish(Phase.COMPLETED, "applied", f"{evaluation.new_image} applied")
+            await self._notify("update.completed")
+            return
+        await self._monitor(evaluation, result.generation)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    async def _evaluate(self, proposal: Proposal) -> Evaluation:
+        evaluation: Evaluation = await common.act(
+            names.EVALUATE,
+            EvaluateInput(proposal=proposal, known_since=workflow.info().start_time),
+            Evaluation,
+        )
+        self._evaluation = evaluation
+        self._update(
+            reason=evaluation.reason,
+            message=evaluation.message,
+            current_image=evaluation.current_image or self._state.current_image,
+            new_image=evaluation.new_image or self._state.new_image,
+            policy=evaluation.policy,
+            require_approval=evaluation.require_approval,
+        )
+        if evaluation.repository:
+            workflow.upsert_search_attributes(
+                [search_attributes.IMAGE_REPOSITORY.value_set(evaluation.repository)]
+            )
+        return evaluation
+
+    async def _take_slot(self, proposal: Proposal, evaluation: Evaluation) -> bool:
+        self._update(waiting_for="its turn: another update of this container is in progress")
+        workflow.set_current_details("Waiting for the container's slot")
+        await common.act(
+            names.REQUEST_SLOT,
+            SlotRequest(
+                workflow_id=workflow.info().workflow_id,
+                slot_id=naming.slot_workflow_id(proposal.workload, proposal.container),
+                tag=proposal.tag,
+                policy=evaluation.policy,
+                pattern=evaluation.pattern,
+                prerelease=evaluation.prerelease,
+            ),
+            type(None),
+        )
+        await workflow.wait_condition(lambda: self._grant is not None)
+        assert self._grant is not None
+        if not self._grant.granted:
+            await self._supersede(self._grant.superseded_by)
+            return False
+        self._holding_slot = True
+        return True
+
+    async def _wait_until_allowed(self, evaluation: Evaluation) -> bool:
+        """Defer, never drop: min-update-interval, then min-age, on durable timers."""
+        now = workflow.now()
+        waits: list[tuple[str, datetime]] = []
+        if evaluation.last_update is not None and evaluation.min_update_interval_seconds > 0:
+            interval = timedelta(seconds=evaluation.min_update_interval_seconds)
+            waits.append(("min-update-interval", evaluation.last_update + interval))
+        if evaluation.min_age_seconds > 0:
+            age = timedelta(seconds=evaluation.min_age_seconds)
+            waits.append(("min-age", workflow.info().start_time + age))
+        for label, until in waits:
+            remaining = (until - now).total_seconds()
+            if remaining <= 0:
+                continue
+            await self._transition(
+                Phase.WAITING, label, f"waiting for {label} until {until.isoformat()}"
+            )
+            self._update(waiting_for=f"{label} until {until.isoformat()}")
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._superseded_by is not None,
+                    timeout=remaining,
+                    timeout_summary=label,
+                )
+            if self._superseded_by is not None:
+                await self._supersede(self._superseded_by)
+                return False
+            now = workflow.now()
+        return True
+
+    async def _await_approval(self, evaluation: Evaluation) -> bool:
+        timeout = timedelta(seconds=evaluation.approval_timeout_seconds)
+        expires = workflow.now() + timeout
+        self._update(expires_at=expires, waiting_for="approval")
+        await self._transition(
+            Phase.PENDING, "awaiting-approval", f"approve or reject before {expires.isoformat()}"
+        )
+        await self._notify("request.created")
+        try:
+            await workflow.wait_condition(
+                lambda: self._decision is not None or self._superseded_by is not None,
+                timeout=timeout,
+                timeout_summary="approval-timeout",
+            )
+        except TimeoutError:
+            await self._finish(Phase.EXPIRED, "expired", "nobody approved before the deadline")
+            await self._notify("request.expired")
+            return False
+        if self._decision is None:
+            await self._supersede(self._superseded_by)
+            return False
+        if self._decision == "reject":
+            await self._remember("rejected")
+            await self._finish(
+                Phase.REJECTED, "rejected", self._state.message or "rejected by an approver"
+            )
+            await self._notify("update.rejected")
+            return False
+        await self._transition(Phase.APPROVED, "approved", f"approved by {self._state.approved_by}")
+        await self._notify("update.approved")
+        return True
+
+    async def _monitor(self, evaluation: Evaluation, generation: int) -> None:
+        proposal = self._proposal_or_fail()
+        await self._transition(Phase.MONITORING, "monitoring", "watching the rollout")
+        deadline = workflow.now() + timedelta(seconds=evaluation.rollback_timeout_seconds)
+        period = common.health_check_period(evaluation.rollback_timeout_seconds)
+        failures = 0
+        last = "no health check yet"
+        while workflow.now() < deadline:
+            self._update(waiting_for=f"the rollout ({failures} consecutive failed checks)")
+            await workflow.sleep(period, summary="health check")
+            report: HealthReport = await common.act(
+                names.CHECK_HEALTH,
+                HealthInput(
+                    workload=proposal.workload,
+                    container=proposal.container,
+                    new_image=evaluation.new_image,
+                    generation=generation,
+                ),
+                HealthReport,
+            )
+            last = report.message
+            if report.state == HealthState.HEALTHY:
+                await self._finish(Phase.COMPLETED, "healthy", report.message)
+                await self._notify("update.completed")
+                return
+            failures = failures + 1 if report.state == HealthState.FAILING else 0
+            if failures >= evaluation.health_check_retries:
+                await self._roll_back(evaluation, f"{failures} failed health checks: {last}")
+                return
+        await self._roll_back(evaluation, f"rollout not healthy after rollback-timeout: {last}")
+
+    async def _roll_back(self, evaluation: Evaluation, why: str) -> None:
+        proposal = self._proposal_or_fail()
+        self._update(message=why)
+        await self._notify("rollback.triggered")
+        result: ApplyResult = await common.act(
+            names.APPLY,
+            ApplyInput(
+                workload=proposal.workload,
+                container=proposal.container,
+                expected_image=evaluation.new_image,
+                new_image=evaluation.current_image,
+                workflow_id=workflow.info().workflow_id,
+                action="rollback",
+                actor="headwind",
+            ),
+            ApplyResult,
+        )
+        if not result.applied:
+            await self._finish(Phase.FAILED, "rollback-failed", f"{why}; {result.message}")
+            await self._notify("rollback.failed")
+            return
+        await self._remember("failed")
+        await self._finish(
+            Phase.ROLLED_BACK, "rolled-back", f"{why}; restored {evaluation.current_image}"
+        )
+        await self._notify("rollback.completed")
+
+    # -- human decisions ---------------------------------------------------------------------
+
+    @workflow.update
+    async def approve(self, body: ApprovalIn) -> UpdateStatus:
+        """Approve a pending request; returns once the workload is patched (or found stale)."""
+        self._approve(body)
+        await workflow.wait_condition(lambda: self._state.phase not in _WAITING_FOR_DECISION)
+        return self._state
+
+    @approve.validator
+    def _validate_approve(self, body: ApprovalIn) -> None:
+        self._require_pending("approve")
+
+    @workflow.update
+    async def reject(self, body: RejectIn) -> UpdateStatus:
+        """Reject a pending request; the tag is never proposed again for this container."""
+        self._reject(body)
+        await workflow.wait_condition(lambda: self._state.phase in TERMINAL_PHASES)
+        return self._state
+
+    @reject.validator
+    def _validate_reject(self, body: RejectIn) -> None:
+        self._require_pending("reject")
+
+    @workflow.signal(name="approve_signal")
+    def approve_signal(self, body: ApprovalIn) -> None:
+        """Approval by signal: accepted durably even while no worker runs."""
+        if self._state.phase == Phase.PENDING and self._decision is None:
+            self._approve(body)
+
+    @workflow.signal(name="reject_signal")
+    def reject_signal(self, body: RejectIn) -> None:
+        if self._state.phase == Phase.PENDING and self._decision is None:
+            self._reject(body)
+
+    @workflow.signal(name="slot_granted")
+    def slot_granted(self, grant: SlotGrant) -> None:
+        if self._grant is None:
+            self._grant = grant
+        elif not grant.granted and self._decision is None and self._state.phase not in _APPLYING:
+            # A newer candidate arrived while this one waits: it wins.
+            self._superseded_by = grant.superseded_by or "a newer candidate"
+
+    @workflow.query
+    def status(self) -> UpdateStatus:
+        return self._state
+
+    def _approve(self, body: ApprovalIn) -> None:
+        self._decision = "approve"
+        self._update(
+            phase=Phase.APPROVED,
+            approved_by=body.approver or "anonymous",
+            approved_at=workflow.now(),
+        )
+
+    def _reject(self, body: RejectIn) -> None:
+        self._decision = "reject"
+        self._update(
+            rejected_by=body.approver or "anonymous",
+            rejected_at=workflow.now(),
+            message=body.reason or "rejected by an approver",
+        )
+
+    def _require_pending(self, action: str) -> None:
+        if self._state.phase != Phase.PENDING or self._decision is not None:
+            raise ApplicationError(
+                f"cannot {action}: the update is {self._state.phase.value}, not Pending",
+                type=common.WRONG_PHASE,
+                non_retryable=True,
+            )
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    @property
+    def _state(self) -> UpdateStatus:
+        if self._status is None:
+            raise ApplicationError("the workflow has not started yet", type=common.WRONG_PHASE)
+        return self._status
+
+    def _proposal_or_fail(self) -> Proposal:
+        if self._proposal is None:
+            raise ApplicationError("no proposal", non_retryable=True)
+        return self._proposal
+
+    def _slot(self) -> workflow.ExternalWorkflowHandle[object]:
+        proposal = self._proposal_or_fail()
+        return workflow.get_external_workflow_handle(
+            naming.slot_workflow_id(proposal.workload, proposal.container)
+        )
+
+    def _update(self, **changes: object) -> None:
+        self._status = self._state.model_copy(update=changes)
+
+    async def _supersede(self, by: str | None) -> None:
+        await self._finish(Phase.SUPERSEDED, "superseded", f"superseded by {by or 'a newer tag'}")
+        await self._notify("request.superseded")
+
+    async def _remember(self, why: str) -> None:
+        proposal = self._proposal_or_fail()
+        await common.act(
+            names.REMEMBER_TAG,
+            RememberInput(
+                workload=proposal.workload, container=proposal.container, tag=proposal.tag, why=why
+            ),
+            type(None),
+        )
+
+    async def _transition(self, phase: Phase, reason: str, message: str) -> None:
+        previous = self._state.phase
+        self._update(phase=phase, reason=reason, message=message)
+        self._update(timeline=(*self._state.timeline, common.entry(phase, message)))
+        if phase in TERMINAL_PHASES:
+            self._update(waiting_for="")
+        workflow.upsert_search_attributes([search_attributes.PHASE.value_set(phase.value)])
+        workflow.set_current_details(common.details(self._state))
+        await common.record_transition(self._state, previous)
+
+    async def _finish(self, phase: Phase, reason: str, message: str) -> None:
+        await self._transition(phase, reason, message)
+
+    async def _notify(self, event: str) -> None:
+        await common.notify(event, self._state)
