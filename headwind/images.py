@@ -151,7 +151,9 @@ class ImageRef:
 
 def parse(reference: str) -> ImageRef:
     """Parse and normalise an image reference; raise `ImageReferenceError` if it is invalid."""
-    if not isinstance(reference, str) or not reference:
+    if not isinstance(reference, str):
+        raise ImageReferenceError(f"image reference {reference!r} is not a string")
+    if not reference:
         raise ImageReferenceError("image reference is empty")
     if any(character.isspace() for character in reference):
         raise ImageReferenceError(f"image reference {reference!r} contains whitespace")

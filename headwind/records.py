@@ -137,9 +137,8 @@ def parse_history(text: str | None) -> tuple[tuple[HistoryEntry, ...], str | Non
     """
     if text is None or not text.strip():
         return (), None
-    try:
-        raw = json.loads(text)
-    except ValueError:
+    raw = _load_json(text)
+    if raw is _INVALID:
         return (), "not valid JSON; the history is ignored"
     if not isinstance(raw, list):
         return (), "not a JSON list; the history is ignored"
@@ -178,9 +177,8 @@ def parse_remembered(text: str | None) -> tuple[dict[str, tuple[str, ...]], str 
     """Read a remembered-tags annotation: what is valid, and a problem message if any."""
     if text is None or not text.strip():
         return {}, None
-    try:
-        raw: Any = json.loads(text)
-    except ValueError:
+    raw = _load_json(text)
+    if raw is _INVALID:
         return {}, "not valid JSON; the remembered tags are ignored"
     if not isinstance(raw, dict):
         return {}, "not a JSON object of container name to tags; ignored"
@@ -211,3 +209,14 @@ def dump_remembered(remembered: RememberedTags) -> str:
     """The annotation value for `remembered`: compact JSON, containers sorted."""
     payload = {container: list(tags) for container, tags in sorted(remembered.items())}
     return json.dumps(payload, separators=(",", ":"))
+
+
+_INVALID = object()
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        # RecursionError: anyone can write `[[[[…` into an annotation; it must not crash a reader.
+        return _INVALID

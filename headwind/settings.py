@@ -62,6 +62,8 @@ class AuthMode(StrEnum):
 
 
 class LogLevel(StrEnum):
+    """Least severe log records written."""
+
     DEBUG = "debug"
     INFO = "info"
     WARNING = "warning"
@@ -69,6 +71,8 @@ class LogLevel(StrEnum):
 
 
 class LogFormat(StrEnum):
+    """How log records are written."""
+
     TEXT = "text"
     JSON = "json"
 

@@ -56,6 +56,9 @@ def evaluate(settings: PolicySettings, current: str, candidates: Iterable[str]) 
     The decision depends only on the *set* of candidates: duplicates collapse, verdicts come
     back in tag order, and ties are broken by the tag text, never by arrival order.
     """
+    if isinstance(candidates, str):
+        # A lone tag is an iterable of characters; judging "1", ".", "2" would be nonsense.
+        raise TypeError("candidates must be a collection of tags, not one string")
     policy = settings.policy
     context = _Context(
         settings=settings,

@@ -1,6 +1,6 @@
 """The `headwind.sh/*` annotations: SPEC §3 defaults, every value form, and the safe side."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: it would shadow `headwind.annotations` for mypy.
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

@@ -489,3 +489,8 @@ def test_check_settings_wants_a_pattern_for_glob() -> None:
         policy.check_settings(policy.PolicySettings(policy="glob"))
     policy.check_settings(policy.PolicySettings(policy="glob", pattern="v1.*"))
     policy.check_settings(policy.PolicySettings(policy="minor"))
+
+
+def test_a_single_string_is_not_taken_for_a_list_of_candidates() -> None:
+    with pytest.raises(TypeError, match="not one string"):
+        policy.evaluate(policy.PolicySettings(policy="minor"), "1.2.3", "1.2.4")

@@ -212,3 +212,11 @@ def test_parse_timestamp(text: str, expected: datetime) -> None:
 def test_parse_timestamp_refuses(text: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message is the stdlib's
         records.parse_timestamp(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000, "[" * 100_000 + "]" * 100_000], ids=["open", "closed"]
+)
+def test_deeply_nested_json_is_garbage_not_a_crash(text: str) -> None:
+    assert records.parse_history(text) == ((), "not valid JSON; the history is ignored")
+    assert records.parse_remembered(text)[0] == {}

@@ -7,8 +7,10 @@ real apiserver in tests/e2e.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from temporalio import activity
 
@@ -60,7 +62,7 @@ class FakeCluster:
     def key(workload: object, container: str) -> str:
         return f"{workload}/{container}"
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         return [
             self.evaluate,
             self.apply,

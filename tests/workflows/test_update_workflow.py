@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import concurrent.futures
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from temporalio.client import Client
@@ -30,6 +32,9 @@ from headwind.models import (
 from tests.workflows.fakes import FakeCluster, FakeWorkload
 from worker import serving
 from workflows.update import UpdateWorkflow
+
+
+HISTORIES = Path(__file__).parent / "histories"
 
 
 class Harness:
@@ -71,7 +76,14 @@ class Harness:
         handle = self.client.get_workflow_handle_for(
             UpdateWorkflow.run, naming.update_workflow_id("team", self.name(tag))
         )
-        return await handle.result()
+        status = await handle.result()
+        if os.environ.get("HEADWIND_RECORD_HISTORIES"):
+            # Refresh the committed histories that test_replay.py replays.
+            history = await handle.fetch_history()
+            test = os.environ["PYTEST_CURRENT_TEST"].split("::")[-1].split(" ")[0]
+            target = HISTORIES / f"{test}-{tag}.json"
+            target.write_text(history.to_json())
+        return status
 
 
 @pytest.fixture

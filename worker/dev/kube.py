@@ -32,7 +32,6 @@ def _etcd(config: settings.DevSettings) -> processes.ProcessSpec:
             f"--listen-peer-urls={peer}",
             f"--initial-advertise-peer-urls={peer}",
             f"--initial-cluster=headwind-dev={peer}",
-            "--listen-metrics-urls=",
             # A disposable local store: skipping fsync makes every write (and so every rollout)
             # several times faster on small disks; a crash can lose it, `down`/`up` cannot.
             "--unsafe-no-fsync",
