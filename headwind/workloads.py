@@ -22,6 +22,7 @@ __all__ = [
     "pod_selector",
     "replace_ops",
     "spots",
+    "value_for",
 ]
 
 Obj = Mapping[str, Any]
