@@ -46,7 +46,8 @@ def _annotations_of(obj: dict[str, Any]) -> dict[str, str]:
 def _tag_of(kind: WorkloadKind, image: str) -> str:
     if kind == WorkloadKind.HELMRELEASE:
         return image.rpartition(":")[2]
-    return images.parse(image).tag or "latest"
+    # A digest-only reference has no tag to compare: the policy then answers "not a version".
+    return images.parse(image).effective_tag or ""
 
 
 class UpdateActivities:
@@ -87,13 +88,7 @@ class UpdateActivities:
             digest = proposal.digest if parsed.pin_digest else None
             new_image = images.with_tag(spot.image, proposal.tag, digest)
         current_tag = _tag_of(kind, spot.image)
-        settings = policy.PolicySettings(
-            policy=parsed.policy,
-            pattern=parsed.pattern,
-            prerelease=parsed.prerelease,
-            rejected=frozenset(parsed.rejected_tags.get(proposal.container, ())),
-            failed=frozenset(parsed.failed_tags.get(proposal.container, ())),
-        )
+        settings = parsed.policy_settings(proposal.container)
         decision = policy.evaluate(settings, current_tag, [proposal.tag])
         verdict = decision.candidates[0] if decision.candidates else None
         eligible = decision.chosen == proposal.tag

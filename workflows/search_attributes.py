@@ -47,6 +47,7 @@ def for_proposal(proposal: Proposal) -> list[SearchAttributeUpdate[str]]:
         PHASE.value_set("Evaluating"),
     ]
 
+
 ALL: tuple[SearchAttributeKey[str], ...] = tuple(
     SearchAttributeKey.for_keyword(attribute.name) for attribute in names.ALL
 )

@@ -66,7 +66,7 @@ def _raw(kube: Kube, kind: str, namespace: str, name: str) -> dict[str, Any]:
         )
     else:
         obj = readers[kind](name=name, namespace=namespace)
-    body: dict[str, Any] = kube.client.sanitize_for_serialization(obj)
+    body: dict[str, Any] = kube.client.sanitize_for_serialization(obj)  # type: ignore[no-untyped-call]
     return body
 
 

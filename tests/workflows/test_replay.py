@@ -20,7 +20,9 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
-    assert len(HISTORIES) >= 8, "record histories: HEADWIND_RECORD_HISTORIES=1 pytest tests/workflows"
+    assert len(HISTORIES) >= 8, (
+        "record histories: HEADWIND_RECORD_HISTORIES=1 pytest tests/workflows"
+    )
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import concurrent.futures
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -32,7 +32,6 @@ from headwind.models import (
 from tests.workflows.fakes import FakeCluster, FakeWorkload
 from worker import serving
 from workflows.update import UpdateWorkflow
-
 
 HISTORIES = Path(__file__).parent / "histories"
 
