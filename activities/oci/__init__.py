@@ -9,7 +9,8 @@ The facade of the package; import it as a namespace and qualify at the call site
 
 Modules, bottom up: `settings` (tunables), `errors` (exception hierarchy), `mediatypes`,
 `digests`, `endpoints` (http or https, Docker Hub's API host), `challenges`
-(`WWW-Authenticate`), `auth` (credentials, token cache), `retrying` (429/`Retry-After`),
+(`WWW-Authenticate`), `auth` (credentials, token cache), `dockerconfig` (credentials from
+imagePullSecrets), `retrying` (429/`Retry-After`),
 `responses` (answer -> exception), `session` (one authenticated, retried, limited request),
 `client` (the operations).
 """
@@ -20,6 +21,12 @@ from . import mediatypes
 from .auth import Credentials
 from .client import RegistryClient
 from .digests import is_digest, sha256_digest
+from .dockerconfig import (
+    DockerConfigError,
+    RegistryCredential,
+    find_credentials,
+    parse_docker_config,
+)
 from .endpoints import api_base_url, is_insecure
 from .errors import (
     AccessDeniedError,
@@ -44,11 +51,13 @@ __all__ = [
     "Credentials",
     "Descriptor",
     "DigestMismatchError",
+    "DockerConfigError",
     "Manifest",
     "NotFoundError",
     "OciSettings",
     "RateLimitedError",
     "RegistryClient",
+    "RegistryCredential",
     "RegistryError",
     "RegistryProtocolError",
     "RegistryResponseError",
@@ -56,8 +65,10 @@ __all__ = [
     "RegistryUnreachableError",
     "ResponseHook",
     "api_base_url",
+    "find_credentials",
     "is_digest",
     "is_insecure",
     "mediatypes",
+    "parse_docker_config",
     "sha256_digest",
 ]

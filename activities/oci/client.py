@@ -325,7 +325,8 @@ class RegistryClient:
             credentials=credentials,
             repository=repository,
         )
-        if response.status_code == 200:
+        # A registry on object storage may answer a blob HEAD with a redirect to the bucket.
+        if response.status_code == 200 or response.is_redirect:
             return True
         if response.status_code == 404:
             return False

@@ -86,10 +86,12 @@ class Session:
         registry = registry.lower()
         url = self.url(registry, target)
         same_origin = self._same_origin(registry, url)
-        sent_auth = await self._prepared_authorization(registry, scope, credentials, repository)
-        response = await self._send(
-            method, registry, url, headers, content, sent_auth if same_origin else None
+        sent_auth = (
+            await self._prepared_authorization(registry, scope, credentials, repository)
+            if same_origin
+            else None
         )
+        response = await self._send(method, registry, url, headers, content, sent_auth)
         if response.status_code != 401 or not same_origin:
             return response
         challenge = self._pick_challenge(response, registry, repository)

@@ -1,15 +1,14 @@
 """The OCI client, `headwind dev push` and OCI charts against a real CNCF Distribution registry.
 
-Each module run starts two throwaway `docker-registry` processes (Debian's package) on free
-loopback ports, storage in a temporary directory: one anonymous, one behind htpasswd basic
-auth. They are this module's own, not the shared dev environment, so these tests can run
-anywhere the package is installed (`scripts/install-system-deps`).
+Each module run starts throwaway registries on free loopback ports, storage in a temporary
+directory: two of Debian's `docker-registry` (Distribution 2.8), one anonymous and one behind
+htpasswd basic auth, and one Distribution v3 (`scripts/build-distribution`, cached), the only
+one that paginates tag lists. They are this module's own, not the shared dev environment.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import socket
 import subprocess
@@ -64,7 +63,9 @@ def _free_port() -> int:
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None
+    )
     if found is None:
         pytest.fail(f"`{name}` is not installed: run scripts/install-system-deps")
     return found
@@ -81,13 +82,18 @@ def _htpasswd(path: Path, credentials: oci.Credentials) -> None:
 
 
 @contextlib.contextmanager
-def _running_registry(root: Path, credentials: oci.Credentials | None) -> Iterator[Registry]:
+def _running_registry(
+    root: Path, credentials: oci.Credentials | None, binary: str | None = None
+) -> Iterator[Registry]:
     root.mkdir(parents=True)
     address = f"127.0.0.1:{_free_port()}"
     config: dict[str, object] = {
         "version": 0.1,
         "log": {"level": "info", "accesslog": {"disabled": True}},
-        "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
+        "storage": {
+            "filesystem": {"rootdirectory": str(root / "data")},
+            "delete": {"enabled": True},
+        },
         "http": {"addr": address, "secret": "e2e-only"},
     }
     if credentials is not None:
@@ -97,7 +103,7 @@ def _running_registry(root: Path, credentials: oci.Credentials | None) -> Iterat
     log = root / "registry.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [_binary("docker-registry"), "serve", str(root / "config.yml")],
+            [binary or _binary("docker-registry"), "serve", str(root / "config.yml")],
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -135,6 +141,19 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
 @pytest.fixture(scope="module")
 def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     with _running_registry(tmp_path_factory.mktemp("oci") / "private", USER) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def paginating_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """Distribution v3: built once per machine into the cache, then started like the others."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build-distribution"
+    built = subprocess.run([str(script)], capture_output=True, text=True, check=False)
+    if built.returncode != 0:
+        pytest.fail(f"scripts/build-distribution failed:\n{built.stderr}")
+    binary = built.stdout.strip().splitlines()[-1]
+    root = tmp_path_factory.mktemp("oci") / "v3"
+    with _running_registry(root, None, binary) as running:
         yield running
 
 
@@ -227,6 +246,20 @@ async def test_all_tags_are_listed_whatever_the_page_size(
     assert sorted(listed) == tags
 
 
+async def test_tag_pagination_follows_link_headers_over_several_pages(
+    client: oci.RegistryClient, paginating_registry: Registry, counter: Counter
+) -> None:
+    tags = [f"1.{n}" for n in range(7)]
+    for tag in tags:
+        await _push(client, paginating_registry, "paged/app", tag)
+    counter.seen.clear()
+
+    listed = await client.list_tags(paginating_registry.address, "paged/app", page_size=3)
+
+    assert listed == tags  # v3 sorts tags lexically
+    assert counter.seen == [(paginating_registry.address, 200)] * 3  # 3 + 3 + 1
+
+
 async def test_catalog_pagination_follows_the_registrys_link_headers(
     client: oci.RegistryClient, registry: Registry, counter: Counter
 ) -> None:
@@ -313,7 +346,13 @@ async def test_oci_chart_push_then_list_its_versions_as_tags(
 def test_cli_push_prints_the_digest_that_the_registry_serves(registry: Registry) -> None:
     result = CliRunner().invoke(
         cli.app,
-        ["dev", "push", f"{registry.address}/cli/app:3.0", "--platforms", "linux/amd64,linux/arm64"],
+        [
+            "dev",
+            "push",
+            f"{registry.address}/cli/app:3.0",
+            "--platforms",
+            "linux/amd64,linux/arm64",
+        ],
     )
     assert result.exit_code == 0, result.output
     digest = result.stdout.strip().splitlines()[-1]
@@ -330,7 +369,10 @@ def test_cli_push_to_the_private_registry_needs_credentials(private_registry: Re
     accepted = CliRunner().invoke(
         cli.app,
         ["dev", "push", target],
-        env={"HEADWIND_REGISTRY_USERNAME": USER.username, "HEADWIND_REGISTRY_PASSWORD": USER.password},
+        env={
+            "HEADWIND_REGISTRY_USERNAME": USER.username,
+            "HEADWIND_REGISTRY_PASSWORD": USER.password,
+        },
     )
     assert refused.exit_code == 1
     assert "requires credentials" in refused.output

@@ -10,7 +10,7 @@ import pytest
 
 from activities import oci
 
-from .oci_support import BEARER_CHALLENGE, json_response, oci_error, registry_client
+from .oci_support import BEARER_CHALLENGE, Handler, json_response, oci_error, registry_client
 
 REGISTRY = "registry.example.com"
 TAGS = "/v2/team/app/tags/list"
@@ -207,12 +207,12 @@ FAILURES = [
 
 @pytest.mark.parametrize(("handler", "credentials", "error", "message"), FAILURES)
 async def test_authentication_failures_are_clear(
-    handler: object,
+    handler: Handler,
     credentials: oci.Credentials | None,
     error: type[oci.RegistryError],
     message: str,
 ) -> None:
-    async with registry_client(handler) as harness:  # type: ignore[arg-type]
+    async with registry_client(handler) as harness:
         with pytest.raises(error, match=message) as raised:
             await harness.client.list_tags(REGISTRY, "team/app", credentials=credentials)
     assert raised.value.registry == REGISTRY

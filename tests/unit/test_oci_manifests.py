@@ -10,7 +10,7 @@ import pytest
 from activities import oci
 from activities.oci import mediatypes
 
-from .oci_support import oci_error, registry_client
+from .oci_support import Handler, oci_error, registry_client
 
 REGISTRY = "registry.example.com"
 INDEX = json.dumps({"schemaVersion": 2, "mediaType": mediatypes.OCI_INDEX, "manifests": []})
@@ -20,7 +20,7 @@ INDEX_DIGEST = oci.sha256_digest(INDEX_BYTES)
 
 def serving(
     content: bytes, media_type: str, *, head_headers: dict[str, str] | None = None
-) -> object:
+) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {
             "Content-Type": media_type,
@@ -46,7 +46,7 @@ def serving(
     ],
 )
 async def test_head_reads_the_digest_without_downloading(media_type: str) -> None:
-    async with registry_client(serving(INDEX_BYTES, media_type)) as harness:  # type: ignore[arg-type]
+    async with registry_client(serving(INDEX_BYTES, media_type)) as harness:
         descriptor = await harness.client.head_manifest(REGISTRY, "team/app", "1.0")
 
     assert descriptor == oci.Descriptor(media_type, INDEX_DIGEST, len(INDEX_BYTES))
@@ -69,14 +69,14 @@ async def test_head_falls_back_to_get_when_the_registry_omits_headers(
     head_headers: dict[str, str],
 ) -> None:
     handler = serving(INDEX_BYTES, mediatypes.OCI_INDEX, head_headers=head_headers)
-    async with registry_client(handler) as harness:  # type: ignore[arg-type]
+    async with registry_client(handler) as harness:
         descriptor = await harness.client.head_manifest(REGISTRY, "team/app", "1.0")
     assert descriptor.digest == INDEX_DIGEST
     assert harness.paths() == ["HEAD /v2/team/app/manifests/1.0", "GET /v2/team/app/manifests/1.0"]
 
 
 async def test_get_returns_the_exact_bytes_and_their_digest() -> None:
-    async with registry_client(serving(INDEX_BYTES, mediatypes.OCI_INDEX)) as harness:  # type: ignore[arg-type]
+    async with registry_client(serving(INDEX_BYTES, mediatypes.OCI_INDEX)) as harness:
         manifest = await harness.client.get_manifest(REGISTRY, "team/app", INDEX_DIGEST)
     assert manifest.content == INDEX_BYTES
     assert manifest.digest == INDEX_DIGEST
@@ -153,10 +153,10 @@ OTHER_DIGEST = oci.sha256_digest(b"something else")
     ],
 )
 async def test_manifest_errors(
-    handler: object, call: str, error: type[oci.RegistryError], message: str
+    handler: Handler, call: str, error: type[oci.RegistryError], message: str
 ) -> None:
     settings = oci.OciSettings(max_manifest_bytes=10) if call.endswith("small-limit") else None
-    async with registry_client(handler, settings) as harness:  # type: ignore[arg-type]
+    async with registry_client(handler, settings) as harness:
         client = harness.client
         operation = (
             client.head_manifest(REGISTRY, "team/app", OTHER_DIGEST)

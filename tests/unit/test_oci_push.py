@@ -10,7 +10,7 @@ import pytest
 from activities import oci
 from activities.oci import mediatypes
 
-from .oci_support import oci_error, registry_client
+from .oci_support import Handler, oci_error, registry_client
 
 REGISTRY = "localhost:5000"
 DATA = b"layer bytes"
@@ -151,8 +151,8 @@ async def test_put_manifest_sends_its_media_type_and_returns_its_descriptor() ->
         ),
     ],
 )
-async def test_push_errors(handler: object, error: type[oci.RegistryError], message: str) -> None:
-    async with registry_client(handler) as harness:  # type: ignore[arg-type]
+async def test_push_errors(handler: Handler, error: type[oci.RegistryError], message: str) -> None:
+    async with registry_client(handler) as harness:
         with pytest.raises(error, match=message):
             await harness.client.push_blob(REGISTRY, "team/app", DATA, media_type="x/y")
 

@@ -10,13 +10,13 @@ import pytest
 
 from activities import oci
 
-from .oci_support import json_response, oci_error, registry_client
+from .oci_support import Handler, json_response, oci_error, registry_client
 
 REGISTRY = "registry.example.com"
 OK = json_response(200, {"name": "team/app", "tags": ["1.0"]})
 
 
-def sequence(*responses: httpx.Response | Exception) -> object:
+def sequence(*responses: httpx.Response | Exception) -> Handler:
     """Answer with each response in turn (raising exceptions), then keep answering the last."""
     remaining: Iterator[httpx.Response | Exception] = iter(responses)
     last: list[httpx.Response | Exception] = [responses[-1]]
@@ -59,7 +59,7 @@ SETTINGS = oci.OciSettings(max_retries=3, backoff_base=0.5, backoff_max=8.0, max
 async def test_transient_failures_are_retried_after_a_backoff(
     answers: list[httpx.Response | Exception], sleeps_between: list[tuple[float, float]]
 ) -> None:
-    async with registry_client(sequence(*answers), SETTINGS) as harness:  # type: ignore[arg-type]
+    async with registry_client(sequence(*answers), SETTINGS) as harness:
         assert await harness.client.list_tags(REGISTRY, "team/app") == ["1.0"]
 
     assert len(harness.sleeps) == len(sleeps_between)
@@ -68,7 +68,7 @@ async def test_transient_failures_are_retried_after_a_backoff(
 
 
 async def test_retries_are_bounded_and_end_in_rate_limited_error() -> None:
-    async with registry_client(sequence(too_many("1")), SETTINGS) as harness:  # type: ignore[arg-type]
+    async with registry_client(sequence(too_many("1")), SETTINGS) as harness:
         with pytest.raises(oci.RateLimitedError, match="HTTP 429") as raised:
             await harness.client.list_tags(REGISTRY, "team/app")
 
@@ -80,7 +80,7 @@ async def test_retries_are_bounded_and_end_in_rate_limited_error() -> None:
 
 
 async def test_a_retry_after_longer_than_allowed_is_not_slept_but_reported() -> None:
-    async with registry_client(sequence(too_many("21600")), SETTINGS) as harness:  # type: ignore[arg-type]
+    async with registry_client(sequence(too_many("21600")), SETTINGS) as harness:
         with pytest.raises(oci.RateLimitedError, match="retry after 21600s") as raised:
             await harness.client.list_tags(REGISTRY, "team/app")
 
@@ -103,7 +103,7 @@ async def test_a_retry_after_longer_than_allowed_is_not_slept_but_reported() -> 
 async def test_final_failures(
     answer: httpx.Response | Exception, error: type[oci.RegistryError], requests: int
 ) -> None:
-    async with registry_client(sequence(answer), SETTINGS) as harness:  # type: ignore[arg-type]
+    async with registry_client(sequence(answer), SETTINGS) as harness:
         with pytest.raises(error):
             await harness.client.list_tags(REGISTRY, "team/app")
     assert len(harness.requests) == requests
@@ -126,7 +126,7 @@ async def test_post_is_not_resent_after_a_dropped_connection() -> None:
 
 async def test_every_response_is_reported_with_its_registry_and_status() -> None:
     answers = sequence(too_many("0"), httpx.Response(503), OK)
-    async with registry_client(answers, SETTINGS) as harness:  # type: ignore[arg-type]
+    async with registry_client(answers, SETTINGS) as harness:
         await harness.client.list_tags("Registry.Example.com", "team/app")
     assert harness.reported == [(REGISTRY, 429), (REGISTRY, 503), (REGISTRY, 200)]
 

@@ -7,13 +7,13 @@ import pytest
 
 from activities import oci
 
-from .oci_support import json_response, oci_error, registry_client
+from .oci_support import Handler, json_response, oci_error, registry_client
 
 REGISTRY = "localhost:5000"
 ALL_TAGS = [f"1.{n}" for n in range(7)]
 
 
-def paginated(tags: list[str], *, link_style: str = "relative") -> object:
+def paginated(tags: list[str], *, link_style: str = "relative") -> Handler:
     """Distribution's behaviour: `n` tags after `last`, and a `Link` while more remain."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -45,7 +45,7 @@ def paginated(tags: list[str], *, link_style: str = "relative") -> object:
 async def test_pagination_follows_link_to_the_last_page(
     page_size: int | None, link_style: str, requests: int
 ) -> None:
-    async with registry_client(paginated(ALL_TAGS, link_style=link_style)) as harness:  # type: ignore[arg-type]
+    async with registry_client(paginated(ALL_TAGS, link_style=link_style)) as harness:
         tags = await harness.client.list_tags(REGISTRY, "team/app", page_size=page_size)
 
     assert tags == ALL_TAGS
@@ -56,13 +56,13 @@ async def test_pagination_follows_link_to_the_last_page(
 
 async def test_page_size_from_settings() -> None:
     settings = oci.OciSettings(tags_page_size=2)
-    async with registry_client(paginated(ALL_TAGS), settings) as harness:  # type: ignore[arg-type]
+    async with registry_client(paginated(ALL_TAGS), settings) as harness:
         assert await harness.client.list_tags(REGISTRY, "team/app") == ALL_TAGS
     assert len(harness.requests) == 4
 
 
 async def test_iter_tags_can_stop_early() -> None:
-    async with registry_client(paginated(ALL_TAGS)) as harness:  # type: ignore[arg-type]
+    async with registry_client(paginated(ALL_TAGS)) as harness:
         async for tag in harness.client.iter_tags(REGISTRY, "team/app", page_size=3):
             if tag == "1.1":
                 break
@@ -82,7 +82,7 @@ async def test_empty_repositories(body: object, expected: list[str]) -> None:
         assert await harness.client.list_tags(REGISTRY, "team/app") == expected
 
 
-def one_page_with_link(link: str) -> object:
+def one_page_with_link(link: str) -> Handler:
     return lambda r: json_response(200, {"tags": ["a"]}, {"Link": link})
 
 
@@ -127,8 +127,8 @@ def one_page_with_link(link: str) -> object:
         ),
     ],
 )
-async def test_listing_errors(handler: object, error: type[Exception], message: str) -> None:
-    async with registry_client(handler) as harness:  # type: ignore[arg-type]
+async def test_listing_errors(handler: Handler, error: type[Exception], message: str) -> None:
+    async with registry_client(handler) as harness:
         with pytest.raises(error, match=message):
             await harness.client.list_tags(REGISTRY, "team/app")
 

@@ -240,3 +240,38 @@ async def test_manual_rollback_restores_previous(harness: Harness) -> None:
     assert result.rolled_back, result.message
     assert fake.image == "registry.local/web:1.0.0"
     assert harness.cluster.applies[-1].manual
+
+
+async def test_signal_approval_is_kept_while_no_worker_runs(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    cluster = FakeCluster()
+    task_queue = f"test-{uuid.uuid4().hex}"
+    harness = Harness(temporal_env.client, cluster, task_queue)
+    harness.add()
+
+    def worker(executor: concurrent.futures.ThreadPoolExecutor) -> Worker:
+        return Worker(
+            temporal_env.client,
+            task_queue=task_queue,
+            workflows=list(serving.WORKFLOWS),
+            activities=[*cluster.activities(), slots.request_slot],
+            activity_executor=executor,
+            workflow_runner=serving.workflow_runner(),
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+        async with worker(executor):
+            await harness.propose("1.1.0")
+            await harness.wait_phase("1.1.0", Phase.PENDING)
+        # No worker now: an Update could not be delivered, a signal is stored durably.
+        handle = temporal_env.client.get_workflow_handle(
+            naming.update_workflow_id("team", harness.name("1.1.0"))
+        )
+        await handle.signal(UpdateWorkflow.approve_signal, ApprovalIn(approver="dave"))
+        assert cluster.applies == []
+        async with worker(executor):
+            final = await harness.final("1.1.0")
+    assert final.phase == Phase.COMPLETED
+    assert final.approved_by == "dave"
+    assert len(cluster.applies) == 1

@@ -42,7 +42,6 @@ __all__ = [
     "build_chart",
     "chart_archive_name",
     "chart_metadata",
-    "charts_app",
     "check_chart",
     "default_repo_dir",
     "index_entry",
@@ -328,8 +327,3 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-charts_app = typer.Typer(add_completion=False)
-"""`publish-chart` on its own Typer app, for wiring before `headwind dev`'s app exists."""
-charts_app.command("publish-chart")(publish_chart_command)

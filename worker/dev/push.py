@@ -43,7 +43,6 @@ __all__ = [
     "deterministic_tgz",
     "dev_registry",
     "parse_platforms",
-    "push_app",
     "push_command",
     "push_image",
     "resolve_target",
@@ -343,8 +342,3 @@ def push_command(
     kind = f"index of {len(wanted)} platforms" if image.index else str(wanted[0])
     typer.echo(f"pushed {target}/{repository}:{tag} ({kind})", err=True)
     typer.echo(pushed.digest)
-
-
-push_app = typer.Typer(add_completion=False)
-"""`push` on its own Typer app, for wiring before `headwind dev`'s app exists."""
-push_app.command("push")(push_command)
