@@ -186,7 +186,15 @@ class UpdateActivities:
     def check_health(self, request: HealthInput) -> HealthReport:
         """Judge the new revision from the workload's status and its new pods."""
         workload = request.workload
-        obj = self._get(workload)
+        try:
+            obj = self._get(workload)
+        except NotFound:
+            return self._health(workload, HealthState.FAILING, f"{workload} was deleted")
+        spot = workloads.find(workload.kind, obj, request.container)
+        if spot is None or spot.image != request.new_image:
+            found = spot.image if spot else "no such container"
+            message = f"changed by someone else during the rollout: {found}"
+            return self._health(workload, HealthState.FAILING, message)
         selector = workloads.pod_selector(workload.kind, obj)
         pods: list[dict[str, Any]] = []
         if selector:
@@ -196,6 +204,10 @@ class UpdateActivities:
         state, message = workloads.judge_health(
             workload.kind, obj, pods, request.container, request.new_image, request.generation
         )
+        return self._health(workload, state, message)
+
+    @staticmethod
+    def _health(workload: WorkloadRef, state: HealthState, message: str) -> HealthReport:
         metrics.record_health_check(workload, failed=state == HealthState.FAILING)
         return HealthReport(state=state, message=message)
 

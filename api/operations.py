@@ -145,7 +145,8 @@ async def get_status(client: Client, namespace: str, name: str) -> UpdateStatus:
     if description.status == WorkflowExecutionStatus.RUNNING:
         return await handle.query(UpdateWorkflow.status)
     try:
-        return await handle.result()
+        final = await handle.result()
+        return final.model_copy(update={"running": False})
     except WorkflowFailureError as exc:
         raise WrongPhaseError(f"update request {namespace}/{name} ended with an error") from exc
 

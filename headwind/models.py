@@ -262,6 +262,8 @@ class UpdateStatus(_Model):
     expires_at: datetime | None = None
     waiting_for: str = ""
     timeline: tuple[TimelineEntry, ...] = ()
+    running: bool = True
+    """Whether the workflow is still open (set by readers from Temporal, not by the workflow)."""
 
 
 class RequestMirror(_Model):

@@ -105,7 +105,7 @@ def _status(url: str, namespace: str, request: str) -> dict[str, Any]:
 def test_kill_9_while_monitoring_resumes(headwind: Headwind, kube: Kube, namespace: str) -> None:
     manifest = manifests.deployment("web", f"{REPO}:1.0.0", 2)
     manifest["metadata"]["annotations"] = {
-        "headwind.sh/policy": "minor",
+        "headwind.sh/policy": "all",  # the kwok suffix -neverready is a variant
         "headwind.sh/require-approval": "false",
         "headwind.sh/auto-rollback": "true",
         "headwind.sh/rollback-timeout": "30s",

@@ -21,10 +21,40 @@ from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
 from worker.dev.status import DevStatus
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("metrics_before")]
 
 REPO = "127.0.0.1:5000/e2e/web"
 ANNOTATIONS = {"headwind.sh/policy": "minor", "headwind.sh/min-update-interval": "0"}
+
+
+COUNTERS = (
+    "headwind_updates_approved_total",
+    "headwind_updates_rejected_total",
+    "headwind_updates_applied_total",
+    "headwind_updates_failed_total",
+    "headwind_updates_skipped_interval_total",
+    "headwind_rollbacks_total",
+    "headwind_rollbacks_manual_total",
+    "headwind_rollbacks_automatic_total",
+    "headwind_rollbacks_failed_total",
+    "headwind_deployment_health_checks_total",
+    "headwind_deployment_health_failures_total",
+)
+
+
+def _metric_sums(api: httpx.Client) -> dict[str, float]:
+    """Each metric summed over its labels, from the live /metrics."""
+    sums: dict[str, float] = {}
+    for line in api.get("/metrics").text.splitlines():
+        if line.startswith("headwind_") and " " in line:
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            sums[name] = sums.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return sums
+
+
+@pytest.fixture(scope="module")
+def metrics_before(api: httpx.Client) -> dict[str, float]:
+    return _metric_sums(api)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +226,11 @@ def test_reject_is_remembered(api: httpx.Client, kube: Kube, namespace: str) -> 
     )
     assert response.status_code == 200, response.text
     assert response.json()["phase"] == "Rejected"
-    _wait_phase(api, namespace, request, "Rejected")  # the workflow has closed
+    wait_for(
+        lambda: _status(api, namespace, request),
+        lambda s: not s["running"],
+        what="the rejected workflow to close",
+    )
 
     again = _propose(api, "Deployment", namespace, "web", "1.1.0")
     skipped = _wait_phase(api, namespace, again, "Skipped")
@@ -290,6 +324,8 @@ def test_crashloop_rolls_back_and_is_not_proposed_again(
         _annotated(
             manifests.deployment("web", f"{REPO}:1.0.0", 2),
             **{
+                # `all` ignores variants: the kwok failure suffixes (-crashloop) are variants.
+                "headwind.sh/policy": "all",
                 "headwind.sh/require-approval": "false",
                 "headwind.sh/auto-rollback": "true",
                 "headwind.sh/rollback-timeout": "90s",
@@ -374,6 +410,8 @@ def test_other_kinds_roll_back(api: httpx.Client, kube: Kube, namespace: str, ki
         _annotated(
             manifest,
             **{
+                # `all` ignores variants: the kwok failure suffixes (-crashloop) are variants.
+                "headwind.sh/policy": "all",
                 "headwind.sh/require-approval": "false",
                 "headwind.sh/auto-rollback": "true",
                 "headwind.sh/rollback-timeout": "90s",
@@ -451,26 +489,34 @@ def test_manual_rollback_right_after_first_update(
     assert history[0]["by"] == "carol"
 
 
-def test_metrics_move(api: httpx.Client) -> None:
-    text = api.get("/metrics").text
-    for name in (
-        "headwind_updates_pending",
-        "headwind_updates_approved_total",
-        "headwind_updates_rejected_total",
-        "headwind_updates_applied_total",
-        "headwind_updates_failed_total",
-        "headwind_updates_skipped_interval_total",
-        "headwind_rollbacks_total",
-        "headwind_rollbacks_manual_total",
-        "headwind_rollbacks_automatic_total",
-        "headwind_deployment_health_checks_total",
-        "headwind_deployment_health_failures_total",
-    ):
-        values = [
-            float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines()
-            if line.startswith(name) and not line.startswith("#")
-        ]
-        assert values, f"{name} missing from /metrics"
-        if name != "headwind_updates_pending":
-            assert sum(values) > 0, f"{name} never moved"
+def test_rollback_that_cannot_be_written_fails(
+    api: httpx.Client, kube: Kube, namespace: str
+) -> None:
+    _create(
+        kube,
+        namespace,
+        _annotated(
+            manifests.deployment("web", f"{REPO}:1.0.0", 1),
+            **{
+                "headwind.sh/policy": "all",
+                "headwind.sh/require-approval": "false",
+                "headwind.sh/auto-rollback": "true",
+                "headwind.sh/rollback-timeout": "60s",
+                "headwind.sh/health-check-retries": "2",
+            },
+        ),
+    )
+    request = _propose(api, "Deployment", namespace, "web", "1.1.0-crashloop")
+    _wait_phase(api, namespace, request, "Monitoring")
+    kube.apps.delete_namespaced_deployment("web", namespace)
+    final = _wait_phase(api, namespace, request, "Failed", timeout=90)
+    assert final["reason"] == "rollback-failed"
+    assert "deleted" in final["message"]
+
+
+def test_metrics_move(api: httpx.Client, metrics_before: dict[str, float]) -> None:
+    """Runs last: every counter moved while this module's tests ran (run the whole module)."""
+    after = _metric_sums(api)
+    assert "headwind_updates_pending" in after
+    for name in COUNTERS:
+        assert after.get(name, 0) > metrics_before.get(name, 0), f"{name} did not move"

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from worker.dev import binaries, charts, environment, push, settings, waiting
-from worker.dev.status import render_text
+from worker.dev.status import DevStatus, render_text
 
 __all__ = ["app"]
 
@@ -81,7 +81,7 @@ def up(
         config = environment.resolve_settings(
             directory, overrides, tuple(notify_url or ()), _report
         )
-        current = environment.up(config, detach=detach, report=_report)
+        environment.up(config, detach=detach, report=_report, on_ready=_print_summary)
     except (ValueError, binaries.MissingBinary, waiting.StartupError) as error:
         typer.echo(f"headwind dev up: {error}", err=True)
         raise typer.Exit(1) from None
@@ -89,8 +89,11 @@ def up(
         typer.echo("headwind dev up: interrupted", err=True)
         raise typer.Exit(130) from None
     if detach:
-        typer.echo(render_text(current))
         typer.echo(f"\nStop it with: headwind dev down --state-dir {directory}", err=True)
+
+
+def _print_summary(current: DevStatus) -> None:
+    typer.echo(render_text(current))
 
 
 @app.command()

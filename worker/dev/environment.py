@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from worker.dev import (
     services,
     settings,
     temporal,
+    waiting,
 )
 from worker.dev.components import Component
 from worker.dev.status import DevStatus, ProcessStatus
@@ -100,8 +102,14 @@ def _write_settings(config: settings.DevSettings) -> None:
     tmp.replace(path)
 
 
-def up(config: settings.DevSettings, *, detach: bool, report: Callable[[str], None]) -> DevStatus:
-    """Starts the environment; in the foreground, keeps it running until interrupted."""
+def up(
+    config: settings.DevSettings,
+    *,
+    detach: bool,
+    report: Callable[[str], None],
+    on_ready: Callable[[DevStatus], None],
+) -> None:
+    """Starts the environment and calls `on_ready`; in the foreground, runs until interrupted."""
     began = time.monotonic()
     # Cheap checks first, so a missing Debian package is reported before a long build.
     binaries.registry()
@@ -116,6 +124,8 @@ def up(config: settings.DevSettings, *, detach: bool, report: Callable[[str], No
     settings.Credentials.load_or_create(layout.credentials_file)
     _write_settings(config)
 
+    if not _any_running(config.state_dir):
+        _check_ports_free(config.ports)
     progress = orchestration.Progress()
     try:
         orchestration.bring_up(all_components(config), layout, progress, report)
@@ -125,11 +135,28 @@ def up(config: settings.DevSettings, *, detach: bool, report: Callable[[str], No
             processes.stop(progress.started[name].record, layout)
         raise
     report(f"environment ready in {time.monotonic() - began:.1f}s")
-    current = status(config.state_dir)
-    if detach:
-        return current
-    _run_in_foreground(config, progress, report)
-    return status(config.state_dir)
+    on_ready(status(config.state_dir))
+    if not detach:
+        _run_in_foreground(config, progress, report)
+
+
+def _check_ports_free(ports: settings.Ports) -> None:
+    """Fails before starting anything when a port is taken, naming the override to use."""
+    taken = []
+    for name, port in ports.as_dict().items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # The same option the servers set, so a port in TIME_WAIT does not count as taken.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                env = settings.PORT_ENV_PREFIX + name.upper()
+                taken.append(f"  {port} ({name}): use --port {name}=N or {env}=N")
+    if taken:
+        raise waiting.StartupError(
+            "ports already in use on 127.0.0.1 (another environment or program):\n"
+            + "\n".join(taken)
+        )
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

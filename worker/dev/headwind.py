@@ -46,15 +46,17 @@ PROCESSES: tuple[HeadwindProcess, ...] = (
 
 
 def process_env(config: settings.DevSettings) -> dict[str, str]:
-    """What Headwind's processes are told about the environment they run in."""
+    """What Headwind's processes are told about the environment (names of `headwind.settings`)."""
     credentials = settings.Credentials.load_or_create(config.layout.credentials_file)
     return {
         "KUBECONFIG": str(config.layout.kubeconfig),
+        "HEADWIND_KUBECONFIG": str(config.layout.kubeconfig),
         "HEADWIND_TEMPORAL_ADDRESS": f"127.0.0.1:{config.ports.temporal}",
         "HEADWIND_TEMPORAL_NAMESPACE": temporal.NAMESPACE,
         "HEADWIND_TEMPORAL_UI_URL": f"http://127.0.0.1:{config.ports.temporal_ui}",
-        "HEADWIND_API_URL": config.api_url,
-        "HEADWIND_REGISTRY_WEBHOOK_TOKEN": credentials.registry_webhook_token,
+        # Its own port per environment, so a second `dev up` (the e2e fixture's) can run.
+        "HEADWIND_TEMPORAL_METRICS_PORT": str(config.ports.worker_metrics),
+        "HEADWIND_WEBHOOK_REGISTRY_TOKEN": credentials.registry_webhook_token,
     }
 
 

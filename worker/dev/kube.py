@@ -57,6 +57,13 @@ def _apiserver(config: settings.DevSettings) -> processes.ProcessSpec:
             f"--service-account-signing-key-file={keys.sa_key}",
             f"--api-audiences={SERVICE_ACCOUNT_ISSUER}",
             "--authorization-mode=Node,RBAC",
+            f"--requestheader-client-ca-file={keys.ca_cert}",
+            f"--requestheader-allowed-names={pki.FRONT_PROXY.user}",
+            "--requestheader-username-headers=X-Remote-User",
+            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            f"--proxy-client-cert-file={keys.client_cert(pki.FRONT_PROXY)}",
+            f"--proxy-client-key-file={keys.client_key(pki.FRONT_PROXY)}",
             f"--service-cluster-ip-range={pki.SERVICE_CIDR}",
             "--allow-privileged=true",
             # Nothing really runs, so the `kubernetes` Service's endpoint only has to be valid.

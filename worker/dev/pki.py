@@ -53,7 +53,11 @@ SCHEDULER = ClientIdentity("scheduler", "system:kube-scheduler")
 # kwok writes the status of every fake node and pod and deletes pods; a least-privilege role for
 # a fake kubelet buys nothing in a throwaway local cluster.
 KWOK = ClientIdentity("kwok", "kwok-controller", ("system:masters",))
-CLIENTS = (ADMIN, CONTROLLER_MANAGER, SCHEDULER, KWOK)
+# What the apiserver presents to aggregated API servers (the front proxy). Configuring it also
+# fills `extension-apiserver-authentication`, without which controller-manager and scheduler
+# log a missing request-header CA every minute.
+FRONT_PROXY = ClientIdentity("front-proxy-client", "front-proxy-client")
+CLIENTS = (ADMIN, CONTROLLER_MANAGER, SCHEDULER, KWOK, FRONT_PROXY)
 
 
 @dataclass(frozen=True)

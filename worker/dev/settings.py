@@ -63,6 +63,8 @@ class Ports:
     """The notification recorder: a second endpoint of the registries' notifications."""
     api: int = 8080
     """Headwind's API; the registries notify `<api_url>/webhook/registry`."""
+    worker_metrics: int = 9464
+    """Headwind's Temporal SDK metrics (Prometheus), `HEADWIND_TEMPORAL_METRICS_PORT`."""
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections import defaultdict
 
 import httpx
 
@@ -70,19 +69,24 @@ def _register_search_attributes(config: settings.DevSettings) -> None:
     if listed.returncode != 0:
         raise waiting.NotReady(f"cannot list search attributes: {listed.stderr.strip()}")
     existing = json.loads(listed.stdout).get("customAttributes", {})
-    missing: dict[str, list[str]] = defaultdict(list)
+    # One call per attribute: given several --name and one --type, the CLI creates only the
+    # first name.
     for attribute in search_attributes.ALL:
-        if attribute.name not in existing:
-            missing[attribute.type].append(attribute.name)
-    # One call per type: the CLI takes many --name but a single --type.
-    for attribute_type, names in missing.items():
-        args = ["operator", "search-attribute", "create", "--type", attribute_type]
-        for name in names:
-            args += ["--name", name]
-        created = _cli(config, *args)
+        if attribute.name in existing:
+            continue
+        created = _cli(
+            config,
+            "operator",
+            "search-attribute",
+            "create",
+            "--name",
+            attribute.name,
+            "--type",
+            attribute.type,
+        )
         if created.returncode != 0:
             raise waiting.NotReady(
-                f"cannot create search attributes {names}: {created.stderr.strip()}"
+                f"cannot create search attribute {attribute.name}: {created.stderr.strip()}"
             )
 
 
