@@ -146,3 +146,75 @@ def test_kill_9_while_monitoring_resumes(headwind: Headwind, kube: Kube, namespa
     assert deployment.spec.template.spec.containers[0].image == f"{REPO}:1.0.0"
     history = json.loads(deployment.metadata.annotations["headwind.sh/update-history"])
     assert [entry["kind"] for entry in history] == ["rollback", "update"]
+
+
+def _dev(dev_env: DevStatus, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*headwind_cli(), "dev", *args, "--state-dir", dev_env.state_dir],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_pending_approval_survives_a_temporal_restart(
+    dev_env: DevStatus, kube: Kube, namespace: str
+) -> None:
+    manifest = manifests.deployment("web", f"{REPO}:1.0.0", 1)
+    manifest["metadata"]["annotations"] = {"headwind.sh/policy": "minor"}
+    kube.apps.create_namespaced_deployment(namespace, manifest)
+    api = dev_env.api_url
+    response = httpx.post(
+        f"{api}/api/v1/updates",
+        json={
+            "kind": "Deployment",
+            "namespace": namespace,
+            "name": "web",
+            "container": "main",
+            "tag": "1.1.0",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    request = response.json()["request_name"]
+    wait_for(
+        lambda: _status(api, namespace, request),
+        lambda s: s["phase"] == "Pending",
+        what="the request to be pending",
+    )
+
+    status = json.loads(_dev(dev_env, "status", "--json").stdout)
+    pid = status["processes"]["temporal"]["pid"]
+    os.kill(pid, signal.SIGTERM)
+    wait_for(
+        lambda: Path(f"/proc/{pid}").exists(),
+        lambda alive: not alive,
+        what="the Temporal server to stop",
+        timeout=60,
+    )
+    restarted = _dev(dev_env, "up", "--detach")
+    assert restarted.returncode == 0, restarted.stderr
+
+    def approve() -> httpx.Response | None:
+        try:
+            return httpx.post(
+                f"{api}/api/v1/updates/{namespace}/{request}/approve",
+                json={"approver": "after-restart"},
+                timeout=60,
+            )
+        except httpx.HTTPError:
+            return None
+
+    answer = wait_for(
+        approve,
+        lambda r: r is not None and r.status_code != 500,
+        what="an approval after the restart",
+        timeout=120,
+        interval=2,
+    )
+    assert answer is not None
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["phase"] == "Completed"
+    deployment = kube.apps.read_namespaced_deployment("web", namespace)
+    assert deployment.spec.template.spec.containers[0].image == f"{REPO}:1.1.0"
