@@ -1,0 +1,88 @@
+"""The in-memory index from image repository to the workload containers that run it.
+
+The Kubernetes watcher keeps it current; webhooks and pollers read it. A registry event is
+matched by normalised `registry/repository` (SPEC §5), so handling a webhook never lists the
+cluster and a push to `registry.example.com/team/nginx` never touches Docker Hub's `nginx`.
+Thread-safe: the watch runs in its own thread while the API reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from headwind.annotations import WorkloadAnnotations
+from headwind.models import WorkloadKind, WorkloadRef
+
+__all__ = ["ImageIndex", "Subscriber"]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One workload container that runs an image of a repository (or a HelmRelease's chart)."""
+
+    workload: WorkloadRef
+    container: str
+    image: str
+    """The reference as written on the workload (`chart:version` for a HelmRelease)."""
+    repository: str
+    """Normalised `registry/repository`, or `helm:<namespace>/<source>/<chart>` for charts."""
+    tag: str
+    """The current tag (or chart version); empty for a digest-only reference."""
+    digest: str | None
+    annotations: WorkloadAnnotations
+
+
+class ImageIndex:
+    """Repository → subscribers, replaced per workload as watch events arrive."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_workload: dict[WorkloadRef, tuple[Subscriber, ...]] = {}
+        self._by_repository: dict[str, dict[tuple[WorkloadRef, str], Subscriber]] = {}
+
+    def replace(self, workload: WorkloadRef, subscribers: Iterable[Subscriber]) -> None:
+        """Set what a workload runs now (an empty list removes it)."""
+        fresh = tuple(subscribers)
+        with self._lock:
+            for old in self._by_workload.pop(workload, ()):
+                entries = self._by_repository.get(old.repository)
+                if entries is not None:
+                    entries.pop((old.workload, old.container), None)
+                    if not entries:
+                        del self._by_repository[old.repository]
+            if fresh:
+                self._by_workload[workload] = fresh
+            for sub in fresh:
+                self._by_repository.setdefault(sub.repository, {})[(workload, sub.container)] = sub
+
+    def remove(self, workload: WorkloadRef) -> None:
+        self.replace(workload, ())
+
+    def lookup(self, repository: str) -> list[Subscriber]:
+        """Every container running `repository`, in a stable order."""
+        with self._lock:
+            found = list(self._by_repository.get(repository, {}).values())
+        return sorted(found, key=lambda s: (str(s.workload), s.container))
+
+    def repositories(self) -> dict[str, list[Subscriber]]:
+        """A snapshot of the whole index (for pollers)."""
+        with self._lock:
+            return {repo: list(entries.values()) for repo, entries in self._by_repository.items()}
+
+    def workloads(self) -> list[WorkloadRef]:
+        with self._lock:
+            return list(self._by_workload)
+
+    def count_by_kind(self) -> dict[WorkloadKind, int]:
+        """Watched workloads per kind, for the `headwind_*_watched` gauges."""
+        with self._lock:
+            counts = Counter(w.kind for w in self._by_workload)
+        return {kind: counts.get(kind, 0) for kind in WorkloadKind}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_workload.clear()
+            self._by_repository.clear()
