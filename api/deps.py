@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from temporalio.client import Client
 
 from activities.kube.client import Kube
+from headwind.index import ImageIndex
 from headwind.settings import Settings
 
 __all__ = ["Services", "ServicesDep"]
@@ -21,6 +22,8 @@ class Services:
     settings: Settings
     temporal: Client
     kube: Kube | None
+    index: ImageIndex
+    """Repository → workload containers, kept current by the watcher of the same process."""
 
 
 def _services(request: Request) -> Services:

@@ -16,13 +16,18 @@ from activities.kube.client import Kube
 from api import metrics
 from api.deps import Services
 from api.routes import health, updates, workloads
+from headwind.index import ImageIndex
 from headwind.settings import Settings
 
 __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings, *, temporal_client: Client | None = None, kube: Kube | None = None
+    settings: Settings,
+    *,
+    temporal_client: Client | None = None,
+    kube: Kube | None = None,
+    index: ImageIndex | None = None,
 ) -> FastAPI:
     """Build the app; clients not given are opened by the lifespan from `settings`."""
 
@@ -34,7 +39,12 @@ def create_app(
             kube_client = await asyncio.to_thread(
                 Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
             )
-        app.state.services = Services(settings=settings, temporal=client, kube=kube_client)
+        app.state.services = Services(
+            settings=settings,
+            temporal=client,
+            kube=kube_client,
+            index=index if index is not None else ImageIndex(),
+        )
         refresher = asyncio.create_task(metrics.refresh_forever(client))
         try:
             yield

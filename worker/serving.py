@@ -24,6 +24,7 @@ from activities.kube.client import Kube
 from activities.transitions import TransitionActivities
 from activities.updates import UpdateActivities
 from api.main import create_app
+from headwind.index import ImageIndex
 from headwind.settings import Settings
 from workflows.rollback import RollbackWorkflow
 from workflows.slot import ContainerSlotWorkflow
@@ -94,6 +95,7 @@ async def run(
         Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
     )
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=32)
+    index = ImageIndex()
     tasks: list[asyncio.Task[None]] = []
     temporal_worker: Worker | None = None
     try:
@@ -105,7 +107,7 @@ async def run(
                 start_http_server(worker_metrics_port, addr="127.0.0.1")
             tasks.append(asyncio.create_task(temporal_worker.run()))
         if api:
-            app = create_app(settings, temporal_client=client, kube=kube)
+            app = create_app(settings, temporal_client=client, kube=kube, index=index)
             server = uvicorn.Server(
                 uvicorn.Config(
                     app,
