@@ -1,8 +1,9 @@
 """Workloads really roll out on the local control plane: real controllers, kwok kubelets.
 
 These are the behaviours Headwind's health checks will judge later, so each is proved here
-first: rollouts complete, and the image-tag suffixes `-crashloop`, `-pullfail` and
-`-neverready` produce the pod states a broken release produces on a real cluster.
+first: rollouts complete, and the image-tag endings `-crashloop`, `-pullfail` and
+`-neverready` (or `.crashloop`, ...) produce the pod states a broken release produces on a
+real cluster.
 """
 
 from __future__ import annotations
@@ -167,6 +168,8 @@ class Unhealthy:
     "case",
     [
         Unhealthy("crashloop", _expect_crashloop),
+        # The prerelease form a semver policy with `prerelease: true` accepts.
+        Unhealthy("rc.crashloop", _expect_crashloop),
         Unhealthy("pullfail", _expect_pullfail),
         Unhealthy("neverready", _expect_neverready),
     ],

@@ -243,6 +243,7 @@ def status(state_dir: Path) -> DevStatus:
         registry_private_username=credentials.private_username,
         registry_private_password=credentials.private_password,
         registry_webhook_token=credentials.registry_webhook_token,
+        webhook_token=credentials.webhook_token,
         registry_notify_urls=registry.notification_endpoints(config, "registry"),
         recorder_url=f"http://127.0.0.1:{ports.recorder}",
         helm_repo_url=f"http://127.0.0.1:{ports.helm_repo}",

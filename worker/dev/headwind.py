@@ -57,6 +57,7 @@ def process_env(config: settings.DevSettings) -> dict[str, str]:
         # Its own port per environment, so a second `dev up` (the e2e fixture's) can run.
         "HEADWIND_TEMPORAL_METRICS_PORT": str(config.ports.worker_metrics),
         "HEADWIND_WEBHOOK_REGISTRY_TOKEN": credentials.registry_webhook_token,
+        "HEADWIND_WEBHOOK_TOKEN": credentials.webhook_token,
     }
 
 

@@ -214,16 +214,25 @@ class Credentials:
     private_username: str
     """User of the private registry and the private Helm repository."""
     private_password: str
+    webhook_token: str = ""
+    """`HEADWIND_WEBHOOK_TOKEN`: the secret of every other webhook source (and the native
+    one), so tests and people can post any registry's payload to the local API."""
 
     @classmethod
     def load_or_create(cls, path: Path) -> Credentials:
         if path.is_file():
-            return cls(**json.loads(path.read_text()))
-        created = cls(
-            registry_webhook_token=secrets.token_urlsafe(24),
-            private_username="headwind",
-            private_password=secrets.token_urlsafe(16),
-        )
+            loaded = cls(**json.loads(path.read_text()))
+            if loaded.webhook_token:
+                return loaded
+            # A state directory from before the field existed: add it, keep the rest.
+            created = dataclasses.replace(loaded, webhook_token=secrets.token_urlsafe(24))
+        else:
+            created = cls(
+                registry_webhook_token=secrets.token_urlsafe(24),
+                private_username="headwind",
+                private_password=secrets.token_urlsafe(16),
+                webhook_token=secrets.token_urlsafe(24),
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written with 0600 from the start: it holds passwords.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -46,6 +46,9 @@ class DevStatus(BaseModel):
     registry_private_password: str
     registry_webhook_token: str
     """Bearer token the registries send with every notification."""
+    webhook_token: str = ""
+    """`HEADWIND_WEBHOOK_TOKEN` of the environment's Headwind: the secret of every webhook
+    source other than `registry` (their own secrets are unset)."""
     registry_notify_urls: list[str]
     """Where the anonymous registry's notifications go (Headwind's API first)."""
     recorder_url: str
