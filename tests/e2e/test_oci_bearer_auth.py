@@ -237,9 +237,14 @@ async def test_push_and_read_with_credentials_exchanged_for_tokens(
 
     assert tags == ["1.0"]
     assert described.digest == digest
-    scopes = [scope for account, scope in token_registry.tokens.requests if account == "alice"]
-    assert "repository:team/app:pull,push" in scopes
-    assert "repository:team/app:pull" in scopes
+    # The registry's challenge names the actions in its own order (`push,pull`), ours `pull,push`.
+    scopes = {
+        (scope.rpartition(":")[0], frozenset(scope.rpartition(":")[2].split(",")))
+        for account, scope in token_registry.tokens.requests
+        if account == "alice"
+    }
+    assert ("repository:team/app", frozenset({"pull", "push"})) in scopes
+    assert ("repository:team/app", frozenset({"pull"})) in scopes
 
 
 async def test_tokens_are_reused_across_requests(

@@ -131,8 +131,15 @@ async def test_same_candidate_many_times_is_one_workflow(harness: Harness) -> No
     accepted = await asyncio.gather(*(harness.propose("1.1.0") for _ in range(5)))
     assert len({a.run_id for a in accepted}) == 1
     await harness.wait_phase("1.1.0", Phase.PENDING)
+    await harness.propose("1.1.0")  # once more while it waits for approval
+    # The notification follows the phase change: wait for the activity to have run.
+    for _ in range(100):
+        if any(n.event == "request.created" for n in harness.cluster.notifications):
+            break
+        await asyncio.sleep(0.1)
     created = [n for n in harness.cluster.notifications if n.event == "request.created"]
     assert len(created) == 1
+    assert [t.status.phase for t in harness.cluster.transitions].count(Phase.PENDING) == 1
 
 
 async def test_reject_remembers_the_tag(harness: Harness) -> None:
