@@ -13,6 +13,7 @@ __all__ = [
     "MIRROR_REQUEST",
     "NOTIFY",
     "PLAN_ROLLBACK",
+    "POLL_REPOSITORY",
     "RECORD_TRANSITION",
     "REMEMBER_TAG",
     "REQUEST_SLOT",
@@ -27,3 +28,4 @@ RECORD_TRANSITION = "record_transition"
 NOTIFY = "notify"
 REQUEST_SLOT = "request_slot"
 PLAN_ROLLBACK = "plan_rollback"
+POLL_REPOSITORY = "poll_repository"

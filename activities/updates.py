@@ -24,6 +24,7 @@ from headwind.models import (
     HealthInput,
     HealthReport,
     HealthState,
+    Proposal,
     RememberInput,
     RollbackPlan,
     RollbackRequest,
@@ -92,11 +93,13 @@ class UpdateActivities:
         decision = policy.evaluate(settings, current_tag, [proposal.tag])
         verdict = decision.candidates[0] if decision.candidates else None
         eligible = decision.chosen == proposal.tag
+        reason = str(verdict.reason if verdict else decision.reason)
+        message = verdict.message if verdict else decision.message
+        rebuilt = _new_build(kind, parsed, proposal, spot.image, current_tag)
+        if rebuilt is not None:
+            eligible, reason, message = rebuilt
         if eligible and not annotations.tracks(parsed, proposal.container, spot.image):
             eligible, reason, message = False, "not-tracked", "headwind.sh/images excludes it"
-        else:
-            reason = str(verdict.reason if verdict else decision.reason)
-            message = verdict.message if verdict else decision.message
         return Evaluation(
             eligible=eligible,
             reason=reason,
@@ -133,10 +136,23 @@ class UpdateActivities:
                 return ApplyResult(
                     applied=False, stale=True, message=f"container {request.container} is gone"
                 )
-            history, _ = records.parse_history(_annotations_of(obj).get(annotations.UPDATE_HISTORY))
+            written = _annotations_of(obj)
+            history, _ = records.parse_history(written.get(annotations.UPDATE_HISTORY))
             new_value = workloads.value_for(workload.kind, request.new_image)
-            if spot.image == request.new_image and any(
-                e.workflow_id == request.workflow_id and e.image == new_value for e in history[:1]
+            known, _ = records.parse_digests(written.get(annotations.DIGESTS))
+            # Workflow IDs repeat (a rebuild of a tag is proposed under the tag's ID), so a
+            # build-carrying request is only done once its digest is the one recorded.
+            recorded = known.get(request.container)
+            same_build = request.digest is None or (
+                recorded is not None and recorded.digest == request.digest
+            )
+            if (
+                spot.image == request.new_image
+                and same_build
+                and any(
+                    e.workflow_id == request.workflow_id and e.image == new_value
+                    for e in history[:1]
+                )
             ):
                 # A retry after a write that succeeded: report it, write nothing.
                 return ApplyResult(
@@ -149,6 +165,12 @@ class UpdateActivities:
                     message=f"runs {spot.image}, not {request.expected_image} as expected",
                 )
             now = datetime.now(UTC)
+            # Same reference, new build (`force` without pinning): roll out by restarting.
+            restart = (
+                request.action == "update"
+                and request.new_image == spot.image
+                and workload.kind != WorkloadKind.HELMRELEASE
+            )
             entry = records.HistoryEntry(
                 container=request.container,
                 image=new_value,
@@ -156,6 +178,7 @@ class UpdateActivities:
                 at=now,
                 kind=records.HistoryKind(request.action),
                 by=request.actor,
+                reason=f"restart for the new build {request.digest or ''}" if restart else None,
                 workflow_id=request.workflow_id,
             )
             changes = {
@@ -164,8 +187,14 @@ class UpdateActivities:
                 ),
                 annotations.LAST_UPDATE: records.format_timestamp(now),
             }
+            if request.digest and workload.kind != WorkloadKind.HELMRELEASE:
+                tag = _tag_of(workload.kind, request.new_image)
+                known = records.record_digest(known, request.container, tag, request.digest)
+                changes[annotations.DIGESTS] = records.dump_digests(known)
             ops = workloads.replace_ops(workload.kind, spot, request.new_image)
             ops += workloads.annotation_ops(obj, changes)
+            if restart:
+                ops += workloads.restart_ops(workload.kind, obj, records.format_timestamp(now))
             try:
                 patched = self._kube.json_patch(path, ops)
             except Conflict:
@@ -237,6 +266,31 @@ class UpdateActivities:
         return plan_rollback(request.workload.kind, obj, request)
 
 
+def _new_build(
+    kind: WorkloadKind,
+    parsed: annotations.WorkloadAnnotations,
+    proposal: Proposal,
+    image: str,
+    current_tag: str,
+) -> tuple[bool, str, str] | None:
+    """The verdict on a new digest of the current tag under `force` or pin-digest, or None
+    when the proposal is not that (the policy's verdict stands)."""
+    if kind == WorkloadKind.HELMRELEASE or proposal.tag != current_tag or not proposal.digest:
+        return None
+    settings = parsed.policy_settings(proposal.container)
+    if settings.policy.kind != policy.PolicyKind.FORCE and not parsed.pin_digest:
+        return None
+    if current_tag in settings.rejected or current_tag in settings.failed:
+        return None  # the owner said no to this tag: its rebuilds are not proposed either
+    known = images.parse(image).digest
+    record = parsed.digests.get(proposal.container)
+    if known is None and record is not None and record.tag == current_tag:
+        known = record.digest
+    if known == proposal.digest:
+        return False, "same-digest", f"{current_tag} already runs {proposal.digest}"
+    return True, "digest-changed", f"{current_tag} has a new build: {proposal.digest}"
+
+
 def _generation(obj: dict[str, Any]) -> int:
     return int((obj.get("metadata") or {}).get("generation") or 0)
 
@@ -264,8 +318,14 @@ def plan_rollback(
     else:
         history, _ = records.parse_history(_annotations_of(obj).get(annotations.UPDATE_HISTORY))
         mine = [e for e in history if e.container == request.container]
+        # A restart for a new build (same image before and after) is no step to go back to.
         replaced = next(
-            (e.previous_image for e in mine if e.image == spot.value and e.previous_image), None
+            (
+                e.previous_image
+                for e in mine
+                if e.image == spot.value and e.previous_image and e.previous_image != e.image
+            ),
+            None,
         )
         if replaced is None:
             return RollbackPlan(

@@ -15,7 +15,7 @@ from activities import temporal
 from activities.kube.client import Kube
 from api import metrics
 from api.deps import Services
-from api.routes import health, updates, workloads
+from api.routes import health, updates, webhooks, workloads
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 
@@ -64,6 +64,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(updates.router)
     app.include_router(workloads.router)
+    app.include_router(webhooks.router)
+    webhooks.log_auth_posture(settings)
 
     @app.get("/metrics", tags=["metrics"], response_class=Response)
     def prometheus() -> Response:

@@ -10,18 +10,38 @@ import asyncio
 import contextlib
 import logging
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from temporalio.client import Client
 
 from headwind import search_attributes
 
-__all__ = ["UPDATES_PENDING", "refresh_forever", "refresh_pending"]
+__all__ = [
+    "UPDATES_PENDING",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_IMAGES_PROCESSED",
+    "refresh_forever",
+    "refresh_pending",
+]
 
 log = logging.getLogger(__name__)
 
 UPDATES_PENDING = Gauge(
     "headwind_updates_pending", "Update requests waiting for an approval (from Temporal)."
 )
+
+WEBHOOK_EVENTS = Counter(
+    "headwind_webhook_events_total",
+    "Webhook deliveries, by source and result (accepted, unauthorized, invalid, too_large, error).",
+    ("source", "result"),
+)
+WEBHOOK_IMAGES_PROCESSED = Gauge(
+    "headwind_webhook_events_processed",
+    "Pushed images from accepted webhooks that were matched against the image index "
+    "(one delivery may carry several). Only ever increases.",
+    ("source",),
+)
+"""A gauge only for its name: prometheus_client appends `_total` to every counter, and the
+seed's `headwind_webhook_events_processed` has none. Read it with `increase()` like a counter."""
 
 _PENDING_QUERY = (
     f'WorkflowType = "Update" AND ExecutionStatus = "Running" '

@@ -19,15 +19,12 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities import proposing
+from activities.proposing import ProposalAccepted
 from headwind import naming
 from headwind.models import (
     ApprovalIn,
@@ -69,13 +66,6 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ProposalAccepted(_Out):
-    workflow_id: str
-    run_id: str | None
-    request_name: str
-    namespace: str
-
-
 class UpdateSummary(_Out):
     """One update as Temporal visibility lists it (no worker needed)."""
 
@@ -95,34 +85,7 @@ class UpdateSummary(_Out):
 
 async def propose(client: Client, proposal: Proposal, *, task_queue: str) -> ProposalAccepted:
     """Start (or join) the update workflow of this candidate; duplicates coalesce."""
-    w = proposal.workload
-    name = naming.request_name(w, proposal.container, proposal.tag)
-    workflow_id = naming.update_workflow_id(w.namespace, name)
-    pairs = [
-        SearchAttributePair(update.key, update.value)
-        for update in search_attributes.for_proposal(proposal)
-        if update.value is not None
-    ]
-    handle = await client.start_workflow(
-        UpdateWorkflow.run,
-        proposal,
-        id=workflow_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        search_attributes=TypedSearchAttributes(pairs),
-        static_summary=f"{w} `{proposal.container}` → {proposal.tag}",
-        static_details=(
-            f"Proposed by {proposal.proposed_by or proposal.source} via {proposal.source}.\n\n"
-            f"UpdateRequest `{w.namespace}/{name}`."
-        ),
-    )
-    return ProposalAccepted(
-        workflow_id=workflow_id,
-        run_id=handle.result_run_id,
-        request_name=name,
-        namespace=w.namespace,
-    )
+    return await proposing.propose(client, proposal, task_queue=task_queue)
 
 
 def _handle(

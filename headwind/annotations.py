@@ -20,7 +20,8 @@ log line). "Safe" means the value least likely to change a workload against its 
 - `min-age` → `24h`, not the default `0`: the owner asked for a soak time, and falling back to
   none would apply a fresh image at once.
 
-Keys Headwind writes (`last-update`, `update-history`, `rejected-tags`, `failed-tags`)
+Keys Headwind writes (`last-update`, `update-history`, `rejected-tags`, `failed-tags`,
+`digests`)
 are read here too, tolerantly (`headwind.records`); an unknown `headwind.sh/` key is
 reported with the closest known one, because a misspelt key would otherwise be silently ignored.
 Headwind's own new keys belong in `WRITTEN_KEYS` for that reason.
@@ -50,6 +51,7 @@ from headwind.policy import (
 __all__ = [
     "APPROVAL_TIMEOUT",
     "AUTO_ROLLBACK",
+    "DIGESTS",
     "EVENT_SOURCE",
     "FAILED_TAGS",
     "HEALTH_CHECK_RETRIES",
@@ -102,6 +104,9 @@ REJECTED_TAGS = "headwind.sh/rejected-tags"
 """JSON object container → tags an approver rejected; never proposed again."""
 FAILED_TAGS = "headwind.sh/failed-tags"
 """JSON object container → tags rolled back after failing health checks; never proposed again."""
+DIGESTS = "headwind.sh/digests"
+"""JSON object container → {tag, digest}: the build of the current tag Headwind last rolled out
+(or first polled), so `force` notices a re-pushed tag once."""
 
 USER_KEYS = (
     POLICY,
@@ -121,7 +126,7 @@ USER_KEYS = (
 )
 """Keys owners write, in SPEC §3's order."""
 
-WRITTEN_KEYS = (LAST_UPDATE, UPDATE_HISTORY, REJECTED_TAGS, FAILED_TAGS)
+WRITTEN_KEYS = (LAST_UPDATE, UPDATE_HISTORY, REJECTED_TAGS, FAILED_TAGS, DIGESTS)
 """Keys only Headwind writes."""
 
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -206,6 +211,8 @@ class WorkloadAnnotations(BaseModel):
     """`headwind.sh/rejected-tags`: per container, tags an approver rejected."""
     failed_tags: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """`headwind.sh/failed-tags`: per container, tags rolled back after failing."""
+    digests: dict[str, records.TagDigest] = Field(default_factory=dict)
+    """`headwind.sh/digests`: per container, the digest its current tag last rolled out with."""
 
     def policy_settings(self, container: str) -> PolicySettings:
         """What the policy engine needs to judge candidates for `container`."""
@@ -408,6 +415,10 @@ def _read_records(
         values[field] = remembered
         if problem:
             problems.append(_record_problem(annotations, key, problem))
+    digests, problem = records.parse_digests(annotations.get(DIGESTS))
+    values["digests"] = digests
+    if problem:
+        problems.append(_record_problem(annotations, DIGESTS, problem))
 
 
 def _record_problem(annotations: Mapping[str, str], key: str, message: str) -> AnnotationProblem:

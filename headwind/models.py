@@ -179,6 +179,11 @@ class ApplyInput(_Model):
     actor: str | None = None
     manual: bool = False
     """A rollback a user asked for (counted apart from automatic ones)."""
+    reason: str | None = None
+    """Why, recorded in the history entry (the policy decision, the failed health check)."""
+    digest: str | None = None
+    """Manifest digest of the new tag, when the proposal knew it: recorded in
+    `headwind.sh/digests`; with an unchanged image it means "roll out the new build"."""
 
 
 class ApplyResult(_Model):

@@ -21,6 +21,15 @@ from container name to tags, newest first, at most `REMEMBERED_LIMIT` per contai
 
 They are kept per container, not per repository: if an owner switches a container to another
 repository, deleting the annotation forgets the old verdicts.
+
+Known digests (`headwind.sh/digests`) are a JSON object from container name to the tag it
+runs and the manifest digest that tag had when Headwind last rolled it out or first polled it::
+
+    {"web": {"tag": "1.27", "digest": "sha256:…"}}
+
+A reference without a digest (`nginx:1.27`) does not say which build runs; under `force`,
+polling compares the registry's digest of the current tag with this record, so a re-pushed
+tag is rolled out once, not on every poll.
 """
 
 from __future__ import annotations
@@ -48,13 +57,17 @@ __all__ = [
     "HistoryEntry",
     "HistoryKind",
     "RememberedTags",
+    "TagDigest",
     "append_history",
+    "dump_digests",
     "dump_history",
     "dump_remembered",
     "format_timestamp",
+    "parse_digests",
     "parse_history",
     "parse_remembered",
     "parse_timestamp",
+    "record_digest",
     "remember",
 ]
 
@@ -208,6 +221,53 @@ def remember(
 def dump_remembered(remembered: RememberedTags) -> str:
     """The annotation value for `remembered`: compact JSON, containers sorted."""
     payload = {container: list(tags) for container, tags in sorted(remembered.items())}
+    return json.dumps(payload, separators=(",", ":"))
+
+
+class TagDigest(BaseModel):
+    """The manifest digest a container's tag had when Headwind last saw it roll out."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)
+
+    tag: _NonEmpty
+    """The tag the container ran (a record for another tag is out of date)."""
+    digest: _NonEmpty
+    """`sha256:…` of the tag's manifest (the index, for multi-platform images)."""
+
+
+_DIGESTS = TypeAdapter(TagDigest)
+
+
+def parse_digests(text: str | None) -> tuple[dict[str, TagDigest], str | None]:
+    """Read a known-digests annotation: what is valid, and a problem message if any."""
+    if text is None or not text.strip():
+        return {}, None
+    raw = _load_json(text)
+    if raw is _INVALID:
+        return {}, "not valid JSON; the known digests are ignored"
+    if not isinstance(raw, dict):
+        return {}, "not a JSON object of container name to tag and digest; ignored"
+    known: dict[str, TagDigest] = {}
+    bad: list[str] = []
+    for container, item in raw.items():
+        try:
+            known[str(container)] = _DIGESTS.validate_python(item)
+        except ValidationError:
+            bad.append(str(container))
+    problem = f"digests of {', '.join(sorted(bad))} are not valid and are ignored" if bad else None
+    return known, problem
+
+
+def record_digest(
+    known: Mapping[str, TagDigest], container: str, tag: str, digest: str
+) -> dict[str, TagDigest]:
+    """`known` with `container` now running `tag` at `digest`."""
+    return {**known, container: TagDigest(tag=tag, digest=digest)}
+
+
+def dump_digests(known: Mapping[str, TagDigest]) -> str:
+    """The annotation value for `known`: compact JSON, containers sorted."""
+    payload = {container: item.model_dump(mode="json") for container, item in sorted(known.items())}
     return json.dumps(payload, separators=(",", ":"))
 
 

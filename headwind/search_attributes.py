@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from headwind.models import Proposal
+
 __all__ = [
     "ALL",
     "CANDIDATE_TAG",
@@ -25,6 +27,7 @@ __all__ = [
     "WORKLOAD",
     "SearchAttribute",
     "SearchAttributeType",
+    "for_proposal",
     "workload_value",
 ]
 
@@ -79,3 +82,18 @@ ALL: tuple[SearchAttribute, ...] = (
 def workload_value(kind: str, namespace: str, name: str) -> str:
     """The `HeadwindWorkload` value of a workload: `kind/namespace/name`."""
     return f"{kind}/{namespace}/{name}"
+
+
+def for_proposal(proposal: Proposal) -> list[tuple[SearchAttribute, str]]:
+    """The values known as soon as a candidate is proposed: set when the workflow starts (so
+    a freshly started update is listed at once) and upserted by the workflow itself."""
+    w = proposal.workload
+    return [
+        (KIND, w.kind.value),
+        (NAMESPACE, w.namespace),
+        (NAME, w.name),
+        (WORKLOAD, workload_value(w.kind.value, w.namespace, w.name)),
+        (CONTAINER, proposal.container),
+        (CANDIDATE_TAG, proposal.tag),
+        (PHASE, "Evaluating"),
+    ]

@@ -40,6 +40,7 @@ ENV_PREFIX = "HEADWIND_"
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)
 _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
 _URL = re.compile(r"https?://\S+", re.ASCII)
+_REGISTRY_HOST = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:]+\](:[0-9]{1,5})?", re.ASCII)
 
 Port = Annotated[int, Field(ge=1, le=65_535)]
 
@@ -147,6 +148,13 @@ class Settings(BaseSettings):
     """Comma-separated namespaces to watch (`team-a,team-b`); empty watches the whole
     cluster. Scoping lets Headwind run with namespaced RBAC only."""
 
+    leader_election_namespace: str | None = None
+    """Namespace of the Lease that elects the replica doing once-per-cluster work (polling,
+    bad-annotation Events). Unset: the pod's own namespace in a cluster, else `default`."""
+
+    leader_election_lease: str = "headwind-leader"
+    """Name of that Lease. Two Headwind installations in one cluster need different names."""
+
     # --- API and web UI -------------------------------------------------------------------
 
     api_host: str = "127.0.0.1"
@@ -180,6 +188,15 @@ class Settings(BaseSettings):
     (`5m`); a workload may set its own with `headwind.sh/polling-interval`. Five minutes
     stays well inside Docker Hub's anonymous rate limit for a few hundred repositories."""
 
+    registry_insecure: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated registries polled over plain http (`registry.lan:5000`, or a host for
+    every port), besides loopback, which always is. Everything else is https, so credentials
+    never cross a network in clear text by accident."""
+
+    registry_tags_page_size: int | None = Field(default=None, gt=0)
+    """Tags asked for per page (`n=`) when listing a repository's tags; unset lets each
+    registry choose. Pages are always followed to the end (`Link` headers)."""
+
     webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
     """Largest webhook body accepted, in bytes (default 1 MiB); larger bodies get 413 before
     they are parsed. Real payloads are a few KiB; Distribution batches stay far below."""
@@ -189,8 +206,9 @@ class Settings(BaseSettings):
     refused with 401, so a forgotten secret fails loudly instead of opening a door."""
 
     webhook_token: SecretStr | None = None
-    """Shared token of the native JSON webhook, and the fallback for every source below
-    whose own secret is unset."""
+    """Shared token of the native JSON webhook (`Authorization: Bearer`, or the key of an
+    `X-Headwind-Signature` HMAC), and the fallback for every source below whose own secret
+    is unset (docs/webhooks.md)."""
 
     webhook_dockerhub_token: SecretStr | None = None
     """Token expected in the `?token=` query of Docker Hub webhook URLs (Docker Hub cannot
@@ -207,7 +225,8 @@ class Settings(BaseSettings):
     """GitHub webhook secret; `X-Hub-Signature-256` (HMAC-SHA256) is verified with it."""
 
     webhook_quay_token: SecretStr | None = None
-    """Token expected in the `?token=` query of Quay notification URLs."""
+    """Token expected in the `?token=` query of Quay notification URLs, or as the basic-auth
+    password of the URL (`https://quay:<token>@…`)."""
 
     webhook_acr_token: SecretStr | None = None
     """Azure Container Registry: token expected in the `Authorization` custom header."""
@@ -216,10 +235,18 @@ class Settings(BaseSettings):
     """Google Artifact Registry via Pub/Sub push: token expected in the `?token=` query."""
 
     webhook_artifactory_secret: SecretStr | None = None
-    """JFrog Artifactory webhook secret; `X-JFrog-Event-Auth` is verified with it."""
+    """JFrog Artifactory webhook secret; `X-JFrog-Event-Auth` must carry it, or its
+    HMAC-SHA256 of the body when "use secret for payload signing" is on."""
+
+    webhook_artifactory_registry: str | None = None
+    """How Artifactory's Docker images are pulled, as a prefix where `{repo_key}` stands for
+    the repository key: `{repo_key}.acme.jfrog.io` (subdomain method) or
+    `docker.acme.com/{repo_key}`. Unset: `<host of jpd_origin>/{repo_key}` (the repository
+    path method)."""
 
     webhook_ecr_token: SecretStr | None = None
-    """AWS ECR via an EventBridge API destination: token expected in `Authorization`."""
+    """AWS ECR via an EventBridge API destination: token expected in `Authorization` or
+    `x-api-key` (the connection's API key authorization)."""
 
     # --- Notifications --------------------------------------------------------------------
 
@@ -263,7 +290,7 @@ class Settings(BaseSettings):
     and process records. Unset: `.state/dev` in a source checkout, else
     `$XDG_STATE_HOME/headwind/dev`."""
 
-    @field_validator("watch_namespaces", mode="before")
+    @field_validator("watch_namespaces", "registry_insecure", mode="before")
     @classmethod
     def _split_namespaces(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -277,6 +304,29 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"not namespace names: {', '.join(map(repr, bad))}")
         return tuple(dict.fromkeys(value))
+
+    @field_validator("leader_election_namespace")
+    @classmethod
+    def _lease_namespace(cls, value: str | None) -> str | None:
+        if value is not None and not _NAMESPACE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a namespace name")
+        return value
+
+    @field_validator("leader_election_lease")
+    @classmethod
+    def _lease_name(cls, value: str) -> str:
+        if not _NAMESPACE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a Lease name (lower case, digits, '-')")
+        return value
+
+    @field_validator("registry_insecure")
+    @classmethod
+    def _registry_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = tuple(dict.fromkeys(host.lower() for host in value))
+        bad = [host for host in hosts if not _REGISTRY_HOST.fullmatch(host)]
+        if bad:
+            raise ValueError(f"not registry hosts (host or host:port): {', '.join(map(repr, bad))}")
+        return hosts
 
     @field_validator("log_level", "log_format", "ui_auth_mode", mode="before")
     @classmethod

@@ -15,12 +15,15 @@ from headwind.models import HealthState, WorkloadKind
 __all__ = [
     "FAILURE_REASONS",
     "HELM_CONTAINER",
+    "RESTARTED_AT",
     "ContainerSpot",
     "annotation_ops",
     "find",
     "judge_health",
     "pod_selector",
+    "pod_spec",
     "replace_ops",
+    "restart_ops",
     "spots",
     "value_for",
 ]
@@ -29,6 +32,11 @@ Obj = Mapping[str, Any]
 
 HELM_CONTAINER = "chart"
 """The pseudo-container name of a HelmRelease's chart."""
+
+RESTARTED_AT = "headwind.sh/restarted-at"
+"""Pod-template annotation that rolls a workload out when its image reference stays the same
+(a `force` update to a new digest of the same tag), as `kubectl rollout restart` does with
+`kubectl.kubernetes.io/restartedAt`."""
 
 FAILURE_REASONS = frozenset(
     {
@@ -109,6 +117,35 @@ def spots(kind: WorkloadKind, obj: Obj, *, include_init: bool = False) -> list[C
                 )
             )
     return found
+
+
+def pod_spec(kind: WorkloadKind, obj: Obj) -> Mapping[str, Any] | None:
+    """The pod spec of a workload (its imagePullSecrets, serviceAccountName); None for charts."""
+    if kind == WorkloadKind.HELMRELEASE:
+        return None
+    found = _dig(obj, _POD_SPEC[kind])
+    return found if isinstance(found, Mapping) else None
+
+
+def restart_ops(kind: WorkloadKind, obj: Obj, at: str) -> list[dict[str, Any]]:
+    """JSON Patch that sets `RESTARTED_AT` on the pod template: a new rollout, same images.
+
+    Empty for a HelmRelease (it has no pod template; a chart has no digest to follow).
+    """
+    if kind == WorkloadKind.HELMRELEASE:
+        return []
+    template = _POD_SPEC[kind][:-1]
+    ops: list[dict[str, Any]] = []
+    metadata = _dig(obj, (*template, "metadata"))
+    base = "/" + "/".join(template)
+    if not isinstance(metadata, Mapping):
+        ops.append({"op": "add", "path": f"{base}/metadata", "value": {}})
+    if not isinstance(_dig(obj, (*template, "metadata", "annotations")), Mapping):
+        ops.append({"op": "add", "path": f"{base}/metadata/annotations", "value": {}})
+    ops.append(
+        {"op": "add", "path": f"{base}/metadata/annotations/{_escape(RESTARTED_AT)}", "value": at}
+    )
+    return ops
 
 
 def find(

@@ -31,6 +31,10 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # httpx logs every request at INFO: under polling, one line per registry call drowns the
+    # log. Registry answers are counted in `headwind_registry_requests_total` instead.
+    if settings.log_level.value.upper() != "DEBUG":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     return settings
 
 

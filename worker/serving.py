@@ -3,6 +3,11 @@
 `headwind run` (both) is the embedded default: one process, one metrics registry, so `/metrics`
 shows every counter. At scale, `headwind worker` and `headwind api` run as separate replicas;
 the worker then serves its own `/metrics` on `HEADWIND_WORKER_METRICS_PORT`.
+
+Every mode runs the detector (watch + image index): the API matches webhooks against the index
+of its own process, and the worker's once-per-cluster work reads it too. Only processes with a
+worker campaign for the leader Lease, so once-per-cluster work never lands on an API replica
+(which the spec wants stateless).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import concurrent.futures
 import logging
 from collections.abc import Sequence
 
+import httpx
 import uvicorn
 from prometheus_client import start_http_server
 from temporalio.client import Client
@@ -19,13 +25,18 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities import slots, temporal
+from activities import oci, slots, temporal
 from activities.kube.client import Kube
+from activities.polling import PollingActivities
+from activities.polling import metrics as polling_metrics
 from activities.transitions import TransitionActivities
 from activities.updates import UpdateActivities
 from api.main import create_app
 from headwind.index import ImageIndex
 from headwind.settings import Settings
+from worker import detecting
+from worker.polling import PollingDriver
+from workflows.polling import PollRepositoryWorkflow
 from workflows.rollback import RollbackWorkflow
 from workflows.slot import ContainerSlotWorkflow
 from workflows.update import UpdateWorkflow
@@ -34,7 +45,12 @@ __all__ = ["WORKFLOWS", "build_worker", "run", "workflow_runner"]
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (UpdateWorkflow, ContainerSlotWorkflow, RollbackWorkflow)
+WORKFLOWS: Sequence[type] = (
+    UpdateWorkflow,
+    ContainerSlotWorkflow,
+    RollbackWorkflow,
+    PollRepositoryWorkflow,
+)
 
 
 def build_worker(
@@ -43,6 +59,7 @@ def build_worker(
     *,
     task_queue: str,
     executor: concurrent.futures.ThreadPoolExecutor,
+    polling: PollingActivities | None = None,
 ) -> Worker:
     """A worker with every workflow and activity, the given clients injected."""
     updates = UpdateActivities(kube)
@@ -60,6 +77,7 @@ def build_worker(
             transitions.record_transition,
             transitions.notify,
             slots.request_slot,
+            *([polling.poll_repository] if polling is not None else []),
         ],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
@@ -98,36 +116,96 @@ async def run(
     index = ImageIndex()
     tasks: list[asyncio.Task[None]] = []
     temporal_worker: Worker | None = None
-    try:
-        if worker:
-            temporal_worker = build_worker(
-                client, kube, task_queue=settings.temporal_task_queue, executor=executor
-            )
-            if not api and worker_metrics_port:
-                start_http_server(worker_metrics_port, addr="127.0.0.1")
-            tasks.append(asyncio.create_task(temporal_worker.run()))
-        if api:
-            app = create_app(settings, temporal_client=client, kube=kube, index=index)
-            server = uvicorn.Server(
-                uvicorn.Config(
-                    app,
-                    host=settings.api_host,
-                    port=settings.api_port,
-                    log_level=settings.log_level.value.lower(),
-                    access_log=False,
+    # The detector starts before the API serves and stops after it (and after the worker),
+    # so neither ever sees an index that is no longer kept current.
+    http = httpx.AsyncClient(timeout=30.0)
+    async with detecting.detecting(settings, index, campaign=worker) as detection:
+        try:
+            if worker:
+                polling = PollingActivities(
+                    index,
+                    kube,
+                    _registry_client(settings, http),
+                    http,
+                    synced=lambda: detection.detector.synced,
                 )
-            )
-            log.info("API on http://%s:%s", settings.api_host, settings.api_port)
-            await server.serve()  # returns on SIGINT/SIGTERM
-        else:
-            await _until_signal()
-    finally:
-        if temporal_worker is not None:
-            await temporal_worker.shutdown()
-        for task in tasks:
-            await asyncio.gather(task, return_exceptions=True)
-        executor.shutdown(wait=False, cancel_futures=True)
-        kube.close()
+                temporal_worker = build_worker(
+                    client,
+                    kube,
+                    task_queue=settings.temporal_task_queue,
+                    executor=executor,
+                    polling=polling,
+                )
+                if not api and worker_metrics_port:
+                    start_http_server(worker_metrics_port, addr="127.0.0.1")
+                tasks.append(asyncio.create_task(temporal_worker.run()))
+                driver = PollingDriver(
+                    client,
+                    index,
+                    task_queue=settings.temporal_task_queue,
+                    default_interval=settings.polling_interval,
+                    enabled=settings.polling_enabled,
+                    synced=lambda: detection.detector.synced,
+                )
+                tasks.append(
+                    asyncio.create_task(
+                        detection.leadership.run_while_leading(driver.run, name="polling driver")
+                    )
+                )
+            if api:
+                app = create_app(settings, temporal_client=client, kube=kube, index=index)
+                server = uvicorn.Server(
+                    uvicorn.Config(
+                        app,
+                        host=settings.api_host,
+                        port=settings.api_port,
+                        log_level=settings.log_level.value.lower(),
+                        access_log=False,
+                    )
+                )
+                log.info("API on http://%s:%s", settings.api_host, settings.api_port)
+                _outlive_uvicorn_signals()
+                await server.serve()  # returns on SIGINT/SIGTERM
+            else:
+                await _until_signal()
+        finally:
+            if temporal_worker is not None:
+                await temporal_worker.shutdown()
+            for task in tasks:
+                task.cancel()  # leader-only tasks run until cancelled; the worker's has ended
+                await asyncio.gather(task, return_exceptions=True)
+            executor.shutdown(wait=False, cancel_futures=True)
+            await http.aclose()
+            kube.close()
+
+
+def _registry_client(settings: Settings, http: httpx.AsyncClient) -> oci.RegistryClient:
+    """The OCI client of the poll activity; its answers feed `headwind_registry_requests_total`."""
+    insecure = oci.DEFAULT_INSECURE_REGISTRIES | frozenset(settings.registry_insecure)
+    return oci.RegistryClient(
+        http,
+        oci.OciSettings(
+            insecure_registries=insecure, tags_page_size=settings.registry_tags_page_size
+        ),
+        on_response=polling_metrics.count_registry_response,
+    )
+
+
+def _outlive_uvicorn_signals() -> None:
+    """Let the cleanup below `server.serve()` run after SIGTERM/SIGINT.
+
+    uvicorn handles the signal, stops serving, then raises it again for whatever handler was
+    installed before it. Python's defaults would end the process there (SIGTERM) or raise
+    KeyboardInterrupt (SIGINT), skipping the worker's shutdown and the release of the leader
+    Lease (the next leader would then wait for the lease to expire). These handlers only log.
+    """
+    import signal
+
+    def note(signum: int, frame: object) -> None:
+        log.info("%s: shutting down", signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, note)
 
 
 async def _until_signal() -> None:

@@ -36,15 +36,9 @@ WORKLOAD = SearchAttributeKey.for_keyword(names.WORKLOAD.name)
 
 def for_proposal(proposal: Proposal) -> list[SearchAttributeUpdate[str]]:
     """The attributes known as soon as a candidate is proposed."""
-    w = proposal.workload
     return [
-        KIND.value_set(w.kind.value),
-        NAMESPACE.value_set(w.namespace),
-        NAME.value_set(w.name),
-        WORKLOAD.value_set(names.workload_value(w.kind.value, w.namespace, w.name)),
-        CONTAINER.value_set(proposal.container),
-        CANDIDATE_TAG.value_set(proposal.tag),
-        PHASE.value_set("Evaluating"),
+        SearchAttributeKey.for_keyword(attribute.name).value_set(value)
+        for attribute, value in names.for_proposal(proposal)
     ]
 
 

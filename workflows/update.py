@@ -111,6 +111,7 @@ class UpdateWorkflow:
                 new_image=evaluation.new_image,
                 workflow_id=workflow.info().workflow_id,
                 actor=self._state.approved_by,
+                digest=proposal.digest,
             ),
             ApplyResult,
         )

@@ -13,12 +13,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from activities.kube import streaming
 from headwind.models import WorkloadKind
 
-__all__ = ["Conflict", "Kube", "KubeError", "NotFound", "resource_path"]
+__all__ = [
+    "TRANSPORT_ERRORS",
+    "Conflict",
+    "Kube",
+    "KubeError",
+    "NotFound",
+    "api_version",
+    "collection_path",
+    "resource_path",
+]
 
 JsonObj = dict[str, Any]
 
@@ -40,6 +51,13 @@ class Conflict(KubeError):
     """409 (resourceVersion conflict) or 422 on a failed JSON Patch `test`."""
 
 
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (urllib3.exceptions.HTTPError, OSError)
+"""What a request raises when the apiserver cannot be reached or the connection breaks.
+
+Not wrapped in `KubeError`: activities let Temporal retry these, and callers that loop on their
+own (the watcher) catch them together with `KubeError`."""
+
+
 _GROUPS: dict[WorkloadKind, tuple[str, str]] = {
     WorkloadKind.DEPLOYMENT: ("/apis/apps/v1", "deployments"),
     WorkloadKind.STATEFULSET: ("/apis/apps/v1", "statefulsets"),
@@ -55,6 +73,19 @@ def resource_path(kind: WorkloadKind, namespace: str, name: str | None = None) -
     return f"{path}/{quote(name, safe='')}" if name else path
 
 
+def collection_path(kind: WorkloadKind, namespace: str | None = None) -> str:
+    """Every object of a kind in one namespace, or in all of them (None)."""
+    if namespace is not None:
+        return resource_path(kind, namespace)
+    group, plural = _GROUPS[kind]
+    return f"{group}/{plural}"
+
+
+def api_version(kind: WorkloadKind) -> str:
+    """`apps/v1`, `batch/v1`, `helm.toolkit.fluxcd.io/v2`: what `involvedObject` needs."""
+    return _GROUPS[kind][0].removeprefix("/apis/")
+
+
 class Kube:
     """JSON requests to the apiserver with the credentials of a kubeconfig or the pod."""
 
@@ -62,9 +93,20 @@ class Kube:
         self._api = api
 
     @classmethod
-    def connect(cls, kubeconfig: str | None = None) -> Kube:
-        """From a kubeconfig path; without one, in-cluster config, then the default kubeconfig."""
+    def connect(
+        cls, kubeconfig: str | None = None, *, pool_size: int | None = None, retries: bool = True
+    ) -> Kube:
+        """From a kubeconfig path; without one, in-cluster config, then the default kubeconfig.
+
+        `pool_size` raises the number of kept-alive connections, for a client whose watches each
+        hold one for minutes. `retries=False` turns off urllib3's own quick retries, for a
+        caller that retries with its own backoff (the watcher, the leader elector).
+        """
         configuration = k8s.Configuration()
+        if pool_size is not None:
+            configuration.connection_pool_maxsize = pool_size
+        if not retries:
+            configuration.retries = False
         if kubeconfig:
             k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
         else:
@@ -85,6 +127,7 @@ class Kube:
         *,
         query: Sequence[tuple[str, str]] = (),
         content_type: str = "application/json",
+        timeout: float = 30,
     ) -> JsonObj:
         headers = {"Accept": "application/json", "Content-Type": content_type}
         prepared = self._api.param_serialize(
@@ -96,7 +139,7 @@ class Kube:
             auth_settings=["BearerToken"],
         )
         try:
-            response = self._api.call_api(*prepared, _request_timeout=30)
+            response = self._api.call_api(*prepared, _request_timeout=timeout)
             response.read()
         except k8s.ApiException as exc:
             raise _error(exc.status or 0, exc.body or exc.reason or "") from exc
@@ -122,6 +165,35 @@ class Kube:
 
     def create(self, path: str, body: Mapping[str, Any]) -> JsonObj:
         return self.request("POST", path, body)
+
+    def replace(self, path: str, body: Mapping[str, Any]) -> JsonObj:
+        """PUT: with `metadata.resourceVersion` set, an optimistic write (409 if it moved)."""
+        return self.request("PUT", path, body)
+
+    def stream(
+        self, path: str, *, query: Sequence[tuple[str, str]], read_timeout: float
+    ) -> streaming.Stream:
+        """Open a watch (`query` has `watch=1`); the events are read from the returned stream.
+
+        `read_timeout` bounds the silence between two chunks, so a connection that died without
+        a FIN is noticed; the server's `timeoutSeconds` plus bookmarks keep a healthy one busy.
+        """
+        prepared = self._api.param_serialize(
+            "GET",
+            path,
+            query_params=list(query) or None,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self._api.call_api(*prepared, _request_timeout=(10, read_timeout))
+        except k8s.ApiException as exc:
+            raise _error(exc.status or 0, exc.body or exc.reason or "") from exc
+        status = int(response.status)
+        if status >= 400:
+            response.read()
+            raise _error(status, response.data or b"")
+        return streaming.Stream(response.response)
 
 
 def _error(status: int, body: str | bytes) -> KubeError:

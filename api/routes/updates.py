@@ -61,7 +61,7 @@ async def list_updates(
             services.temporal, namespace=namespace, phase=phase, kind=kind
         )
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 @router.get("/{namespace}/{name}")

@@ -8,11 +8,6 @@ one that paginates tag lists. They are this module's own, not the shared dev env
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +19,7 @@ from typer.testing import CliRunner
 
 from activities import oci
 from activities.oci import mediatypes
+from tests.e2e.registries import Registry, distribution_v3, running_registry
 from worker import cli
 from worker.dev import charts, push
 
@@ -32,15 +28,6 @@ pytestmark = pytest.mark.e2e
 USER = oci.Credentials("headwind", "correct horse battery staple")
 AMD64 = push.Platform("linux", "amd64")
 ARM64 = push.Platform("linux", "arm64", "v8")
-
-
-@dataclass
-class Registry:
-    """A running registry: its `host:port`, its log and, if private, its credentials."""
-
-    address: str
-    log: Path
-    credentials: oci.Credentials | None = None
 
 
 @dataclass
@@ -56,104 +43,23 @@ class Counter:
         return sum(1 for _, s in self.seen if s == status)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _binary(name: str) -> str:
-    found = shutil.which(name) or (
-        f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None
-    )
-    if found is None:
-        pytest.fail(f"`{name}` is not installed: run scripts/install-system-deps")
-    return found
-
-
-def _htpasswd(path: Path, credentials: oci.Credentials) -> None:
-    line = subprocess.run(
-        [_binary("htpasswd"), "-Bbn", credentials.username, credentials.password],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    path.write_text(line + "\n")
-
-
-@contextlib.contextmanager
-def _running_registry(
-    root: Path, credentials: oci.Credentials | None, binary: str | None = None
-) -> Iterator[Registry]:
-    root.mkdir(parents=True)
-    address = f"127.0.0.1:{_free_port()}"
-    config: dict[str, object] = {
-        "version": 0.1,
-        "log": {"level": "info", "accesslog": {"disabled": True}},
-        "storage": {
-            "filesystem": {"rootdirectory": str(root / "data")},
-            "delete": {"enabled": True},
-        },
-        "http": {"addr": address, "secret": "e2e-only"},
-    }
-    if credentials is not None:
-        _htpasswd(root / "htpasswd", credentials)
-        config["auth"] = {"htpasswd": {"realm": "headwind-e2e", "path": str(root / "htpasswd")}}
-    (root / "config.yml").write_text(yaml.safe_dump(config))
-    log = root / "registry.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [binary or _binary("docker-registry"), "serve", str(root / "config.yml")],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        _wait_until_serving(address, process, log)
-        yield Registry(address, log, credentials)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"docker-registry exited with {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"http://{address}/v2/", timeout=1).status_code in (200, 401):
-                return
-        time.sleep(0.1)
-    pytest.fail(f"docker-registry did not answer on {address} within 20 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    with _running_registry(tmp_path_factory.mktemp("oci") / "anonymous", None) as running:
+    with running_registry(tmp_path_factory.mktemp("oci") / "anonymous", None) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    with _running_registry(tmp_path_factory.mktemp("oci") / "private", USER) as running:
+    with running_registry(tmp_path_factory.mktemp("oci") / "private", USER) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def paginating_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """Distribution v3: built once per machine into the cache, then started like the others."""
-    script = Path(__file__).resolve().parents[2] / "scripts" / "build-distribution"
-    built = subprocess.run([str(script)], capture_output=True, text=True, check=False)
-    if built.returncode != 0:
-        pytest.fail(f"scripts/build-distribution failed:\n{built.stderr}")
-    binary = built.stdout.strip().splitlines()[-1]
     root = tmp_path_factory.mktemp("oci") / "v3"
-    with _running_registry(root, None, binary) as running:
+    with running_registry(root, None, distribution_v3()) as running:
         yield running
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import sys
 import threading
 from pathlib import Path
@@ -68,6 +69,19 @@ def test_credentials_are_generated_once_and_private(tmp_path: Path) -> None:
     assert settings.Credentials.load_or_create(path) == first
     assert path.stat().st_mode & 0o777 == 0o600
     assert len(first.registry_webhook_token) >= 24
+    assert len(first.webhook_token) >= 24
+
+
+def test_credentials_of_an_older_state_dir_gain_the_webhook_token(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.json"
+    old = {"registry_webhook_token": "r" * 32, "private_username": "u", "private_password": "p"}
+    path.write_text(json.dumps(old))
+
+    upgraded = settings.Credentials.load_or_create(path)
+
+    assert (upgraded.registry_webhook_token, upgraded.private_password) == ("r" * 32, "p")
+    assert len(upgraded.webhook_token) >= 24
+    assert settings.Credentials.load_or_create(path) == upgraded
 
 
 def _cert(path: Path) -> x509.Certificate:
@@ -218,3 +232,14 @@ def test_unknown_dependency_is_a_programming_error(tmp_path: Path) -> None:
             orchestration.Progress(),
             lambda _: None,
         )
+
+
+def test_headwind_processes_are_told_only_names_headwind_reads(tmp_path: Path) -> None:
+    from headwind.settings import Settings, env_name
+    from worker.dev import headwind
+
+    config = settings.DevSettings(state_dir=tmp_path, ports=settings.Ports())
+    told = {name for name in headwind.process_env(config) if name.startswith("HEADWIND_")}
+    known = {env_name(field) for field in Settings.model_fields}
+    assert told <= known, told - known
+    assert {"HEADWIND_WEBHOOK_REGISTRY_TOKEN", "HEADWIND_WEBHOOK_TOKEN"} <= told

@@ -58,6 +58,9 @@ def process_env(config: settings.DevSettings) -> dict[str, str]:
         "HEADWIND_TEMPORAL_METRICS_PORT": str(config.ports.worker_metrics),
         "HEADWIND_WEBHOOK_REGISTRY_TOKEN": credentials.registry_webhook_token,
         "HEADWIND_WEBHOOK_TOKEN": credentials.webhook_token,
+        # Small pages, so that polling a registry that paginates (Distribution v3, as the e2e
+        # tests run one) follows `Link` headers; Debian's 2.8 ignores `n` and sends all tags.
+        "HEADWIND_REGISTRY_TAGS_PAGE_SIZE": "50",
     }
 
 

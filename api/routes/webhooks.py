@@ -1,0 +1,293 @@
+"""`POST /webhook/{source}`: registry notifications in, update proposals out.
+
+Each request is bounded (`HEADWIND_WEBHOOK_MAX_BODY_BYTES`, checked on `Content-Length` and
+again while reading), authenticated by the source's rule (`headwind.webhooks.auth`), decoded,
+parsed by the source's parser, matched against the in-memory image index (never a cluster
+listing) and judged by `headwind.detection`. Approved candidates are handed to Temporal with
+`operations.propose`, the entry point every detector shares, so a push seen by webhook and by
+polling, or delivered twice, is one workflow. The answer is immediate: 202 with what was
+matched and proposed; the update itself happens in the workflow.
+
+Errors change nothing and say why: 401 (unauthenticated or forged), 404 (unknown source),
+413 (too large), 400 (not JSON), 422 (JSON, but not the sender's documented payload), 503
+(Temporal did not take the proposals; the sender's retry is safe because proposals coalesce).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict
+
+from api import metrics, operations
+from api.deps import ServicesDep
+from headwind import detection, webhooks
+from headwind.index import ImageIndex
+from headwind.models import Proposal
+from headwind.settings import Settings
+from headwind.webhooks import auth
+
+__all__ = [
+    "Proposer",
+    "ProposerDep",
+    "WebhookAccepted",
+    "WebhookMatch",
+    "get_proposer",
+    "log_auth_posture",
+    "router",
+]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhook", tags=["webhooks"])
+
+Proposer = Callable[[Proposal], Awaitable[operations.ProposalAccepted]]
+"""Starts (or joins) the update workflow of one proposal."""
+
+
+def get_proposer(services: ServicesDep) -> Proposer:
+    """`operations.propose` on the app's Temporal client; tests override this dependency."""
+
+    async def propose(proposal: Proposal) -> operations.ProposalAccepted:
+        return await operations.propose(
+            services.temporal, proposal, task_queue=services.settings.temporal_task_queue
+        )
+
+    return propose
+
+
+ProposerDep = Annotated[Proposer, Depends(get_proposer)]
+
+
+class WebhookMatch(BaseModel):
+    """One workload container that runs a pushed repository, and what became of the push."""
+
+    model_config = ConfigDict(frozen=True)
+
+    image: str
+    """The pushed image, normalised (`registry/repository:tag@digest`)."""
+    workload: str
+    """`Kind/namespace/name`."""
+    container: str
+    proposed: bool
+    reason: str
+    """`proposed`, or why not (`event-source is polling`, `not newer`, `pushed by digest`…)."""
+    request_name: str | None = None
+    """The UpdateRequest of the proposal (`/api/v1/updates/{namespace}/{request_name}`)."""
+
+
+class WebhookAccepted(BaseModel):
+    """What one delivery was understood as and what it started."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    images: int
+    """Pushed images in the payload (0 for events that are not pushes: pings, pulls, deletes)."""
+    matched: int
+    """Workload containers in the index that run one of the pushed repositories."""
+    proposed: int
+    """Candidates handed to the update workflow."""
+    pushed: list[str]
+    results: list[WebhookMatch]
+
+
+class _HandOverError(Exception):
+    """Temporal did not take every proposal."""
+
+
+@router.post("/{source}", status_code=status.HTTP_202_ACCEPTED)
+async def receive(
+    source: str, request: Request, services: ServicesDep, propose: ProposerDep
+) -> WebhookAccepted:
+    """Receive a registry's push notification (see docs/webhooks.md for every source)."""
+    known = _known(source)
+    settings = services.settings
+    body = await _bounded_body(known, request, settings.webhook_max_body_bytes)
+    _authenticate(known, request, body, settings)
+    pushed = _parse(known, request, body, settings)
+    try:
+        accepted = await _hand_over(known, pushed, services.index, propose)
+    except _HandOverError as error:
+        raise _refusal(known, "error", status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    _count(known, "accepted")
+    metrics.WEBHOOK_IMAGES_PROCESSED.labels(source=known.value).inc(len(pushed))
+    log.info(
+        "webhook %s: %d image(s), %d container(s) matched, %d proposed",
+        known.value,
+        accepted.images,
+        accepted.matched,
+        accepted.proposed,
+    )
+    return accepted
+
+
+def _known(source: str) -> webhooks.Source:
+    known = webhooks.lookup(source)
+    if known is None:
+        names = ", ".join(s.value for s in webhooks.Source)
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"unknown webhook source {source!r}; known: {names}"
+        )
+    return known
+
+
+async def _bounded_body(source: webhooks.Source, request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise _too_large(source, limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:  # a lying or absent Content-Length (chunked) ends here
+            raise _too_large(source, limit)
+    return bytes(body)
+
+
+def _too_large(source: webhooks.Source, limit: int) -> HTTPException:
+    message = f"webhook body is larger than {limit} bytes (HEADWIND_WEBHOOK_MAX_BODY_BYTES)"
+    return _refusal(source, "too_large", status.HTTP_413_CONTENT_TOO_LARGE, message)
+
+
+def _authenticate(
+    source: webhooks.Source, request: Request, body: bytes, settings: Settings
+) -> None:
+    presented = auth.Presented(
+        headers=dict(request.headers), query=dict(request.query_params), body=body
+    )
+    decision = auth.authenticate(source, settings, presented)
+    if not decision.allowed:
+        log.warning("webhook %s refused: %s", source.value, decision.reason)
+        raise _refusal(source, "unauthorized", status.HTTP_401_UNAUTHORIZED, decision.reason)
+
+
+def _parse(
+    source: webhooks.Source, request: Request, body: bytes, settings: Settings
+) -> list[webhooks.PushedImage]:
+    try:
+        payload = json.loads(body)
+    except ValueError as error:
+        message = f"webhook body is not valid JSON: {error}"
+        raise _refusal(source, "invalid", status.HTTP_400_BAD_REQUEST, message) from None
+    context = webhooks.Context(
+        event=request.headers.get("x-github-event"),
+        artifactory_registry=settings.webhook_artifactory_registry,
+    )
+    try:
+        return webhooks.parse(source, payload, context)
+    except webhooks.PayloadError as error:
+        message = f"not a {webhooks.SPECS[source].title} push payload: {error}"
+        raise _refusal(source, "invalid", status.HTTP_422_UNPROCESSABLE_CONTENT, message) from None
+
+
+def _refusal(source: webhooks.Source, result: str, code: int, message: str) -> HTTPException:
+    """The error to raise for a delivery that changes nothing, counted under `result`."""
+    _count(source, result)
+    return HTTPException(code, message)
+
+
+async def _hand_over(
+    source: webhooks.Source,
+    pushed: list[webhooks.PushedImage],
+    index: ImageIndex,
+    propose: Proposer,
+) -> WebhookAccepted:
+    results: list[WebhookMatch] = []
+    proposals: dict[tuple[str, str, str], tuple[int, Proposal]] = {}
+    matched: set[tuple[str, str]] = set()
+    origin = f"webhook:{source.value}"
+    for image in pushed:
+        subscribers = index.lookup(image.repository)
+        matched.update((str(s.workload), s.container) for s in subscribers)
+        tag = image.pushed_tag()
+        if tag is None:
+            results.extend(
+                WebhookMatch(
+                    image=image.reference,
+                    workload=str(s.workload),
+                    container=s.container,
+                    proposed=False,
+                    reason="pushed by digest only (no tag to propose)",
+                )
+                for s in subscribers
+            )
+            continue
+        for verdict in detection.match(
+            tag, subscribers, path=detection.Path.WEBHOOK, source=origin
+        ):
+            entry = WebhookMatch(
+                image=image.reference,
+                workload=str(verdict.subscriber.workload),
+                container=verdict.subscriber.container,
+                proposed=verdict.proposal is not None,
+                reason=verdict.reason,
+            )
+            if verdict.proposal is not None:
+                p = verdict.proposal
+                proposals.setdefault((str(p.workload), p.container, p.tag), (len(results), p))
+            results.append(entry)
+
+    started = await _start(list(proposals.values()), propose)
+    for position, accepted in started:
+        results[position] = results[position].model_copy(
+            update={"request_name": accepted.request_name}
+        )
+    return WebhookAccepted(
+        source=source.value,
+        images=len(pushed),
+        matched=len(matched),
+        proposed=len(started),
+        pushed=[image.reference for image in pushed],
+        results=results,
+    )
+
+
+async def _start(
+    proposals: list[tuple[int, Proposal]], propose: Proposer
+) -> list[tuple[int, operations.ProposalAccepted]]:
+    outcomes = await asyncio.gather(
+        *(propose(proposal) for _, proposal in proposals), return_exceptions=True
+    )
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    if failures:
+        log.error("webhook proposals failed", exc_info=failures[0])
+        raise _HandOverError(
+            f"{len(failures)} of {len(proposals)} proposal(s) could not be handed to Temporal "
+            f"({failures[0]}); retrying the delivery is safe"
+        )
+    return [
+        (position, outcome)
+        for (position, _), outcome in zip(proposals, outcomes, strict=True)
+        if isinstance(outcome, operations.ProposalAccepted)
+    ]
+
+
+def _count(source: webhooks.Source, result: str) -> None:
+    metrics.WEBHOOK_EVENTS.labels(source=source.value, result=result).inc()
+
+
+def log_auth_posture(settings: Settings) -> None:
+    """Say at start which webhook sources are secured, open, or refusing everything."""
+    groups = auth.posture(settings)
+    if groups["secured"]:
+        log.info("webhooks secured by a secret: %s", _names(groups["secured"]))
+    if groups["open"]:
+        log.warning(
+            "webhooks OPEN without authentication (HEADWIND_WEBHOOK_ALLOW_UNAUTHENTICATED): %s",
+            _names(groups["open"]),
+        )
+    if groups["refusing"]:
+        log.warning(
+            "webhooks refusing every request until a secret is set (HEADWIND_WEBHOOK_TOKEN "
+            "or the source's own): %s",
+            _names(groups["refusing"]),
+        )
+
+
+def _names(sources: list[webhooks.Source]) -> str:
+    return ", ".join(s.value for s in sources)
