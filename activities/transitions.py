@@ -113,9 +113,15 @@ class TransitionActivities:
         )
         if activity.info().attempt == 1:
             metrics.record_transition(status, report.previous_phase)
-        self._event(status)
-        if status.require_approval and (status.phase == Phase.PENDING or self._mirrored(status)):
-            self._mirror(status)
+        try:
+            self._event(status)
+            if status.require_approval and (
+                status.phase == Phase.PENDING or self._mirrored(status)
+            ):
+                self._mirror(status)
+        except NotFound as exc:
+            # The workload's namespace is gone: there is nothing left to report on.
+            log.warning("not recorded on %s: %s", status.workload, exc)
 
     @activity.defn(name=names.NOTIFY)
     def notify(self, notification: Notification) -> None:

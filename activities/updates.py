@@ -278,7 +278,10 @@ def _new_build(
     if kind == WorkloadKind.HELMRELEASE or proposal.tag != current_tag or not proposal.digest:
         return None
     settings = parsed.policy_settings(proposal.container)
-    if settings.policy.kind != policy.PolicyKind.FORCE and not parsed.pin_digest:
+    kind_of_policy = settings.policy.kind
+    if kind_of_policy == policy.PolicyKind.NONE:
+        return None
+    if kind_of_policy != policy.PolicyKind.FORCE and not parsed.pin_digest:
         return None
     if current_tag in settings.rejected or current_tag in settings.failed:
         return None  # the owner said no to this tag: its rebuilds are not proposed either

@@ -37,6 +37,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError, RPCStatusCode
 
 from headwind import polling
@@ -120,7 +121,7 @@ class PollingDriver:
         while True:
             try:
                 await self.tick()
-            except (RPCError, RuntimeError) as error:
+            except TemporalError as error:  # Temporal away or refusing: list afresh next time
                 log.warning("reconciling polling schedules: %s", error)
                 self._applied = None
             await asyncio.sleep(self._timing.check_every)

@@ -73,23 +73,39 @@ async def get_update(namespace: str, name: str, services: ServicesDep) -> Update
         raise _not_found(exc) from exc
 
 
+async def _decide(
+    action: str,
+    namespace: str,
+    name: str,
+    services: ServicesDep,
+    body: ApprovalIn | RejectIn,
+) -> UpdateStatus:
+    """Approve or reject through the workflow's Update, audit-logging every outcome."""
+    target = f"{namespace}/{name}"
+    reason = body.reason if isinstance(body, RejectIn) else None
+    try:
+        if isinstance(body, RejectIn):
+            result = await operations.reject(services.temporal, namespace, name, body)
+        else:
+            result = await operations.approve(services.temporal, namespace, name, body)
+    except operations.NotFoundError as exc:
+        audit.record(action, actor=body.approver, target=target, outcome="not-found")
+        raise _not_found(exc) from exc
+    except operations.WrongPhaseError as exc:
+        audit.record(action, actor=body.approver, target=target, outcome="refused")
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    audit.record(
+        action, actor=body.approver, target=target, outcome=result.phase.value, reason=reason
+    )
+    return result
+
+
 @router.post("/{namespace}/{name}/approve")
 async def approve(
     namespace: str, name: str, services: ServicesDep, body: ApprovalIn | None = None
 ) -> UpdateStatus:
     """Approve a pending request; answers once the workload is patched."""
-    body = body or ApprovalIn()
-    target = f"{namespace}/{name}"
-    try:
-        result = await operations.approve(services.temporal, namespace, name, body)
-    except operations.NotFoundError as exc:
-        audit.record("approve", actor=body.approver, target=target, outcome="not-found")
-        raise _not_found(exc) from exc
-    except operations.WrongPhaseError as exc:
-        audit.record("approve", actor=body.approver, target=target, outcome="refused")
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    audit.record("approve", actor=body.approver, target=target, outcome=result.phase.value)
-    return result
+    return await _decide("approve", namespace, name, services, body or ApprovalIn())
 
 
 @router.post("/{namespace}/{name}/reject")
@@ -97,17 +113,4 @@ async def reject(
     namespace: str, name: str, services: ServicesDep, body: RejectIn | None = None
 ) -> UpdateStatus:
     """Reject a pending request; its tag is never proposed again for that container."""
-    body = body or RejectIn()
-    target = f"{namespace}/{name}"
-    try:
-        result = await operations.reject(services.temporal, namespace, name, body)
-    except operations.NotFoundError as exc:
-        audit.record("reject", actor=body.approver, target=target, outcome="not-found")
-        raise _not_found(exc) from exc
-    except operations.WrongPhaseError as exc:
-        audit.record("reject", actor=body.approver, target=target, outcome="refused")
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    audit.record(
-        "reject", actor=body.approver, target=target, outcome=result.phase.value, reason=body.reason
-    )
-    return result
+    return await _decide("reject", namespace, name, services, body or RejectIn())

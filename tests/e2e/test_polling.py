@@ -121,7 +121,8 @@ async def _wait_for_schedule(client: Client, repository: str) -> None:
 
 
 def _recorded_pushes(dev_env: DevStatus, repository: str) -> list[str]:
-    events = httpx.get(f"{dev_env.recorder_url}/notifications/registry", timeout=10).json()
+    answer = httpx.get(f"{dev_env.recorder_url}/notifications/registry", timeout=10).json()
+    events = answer["events"]
     return [
         str(event["target"].get("tag"))
         for event in events
@@ -149,6 +150,20 @@ async def test_polling_finds_a_new_tag_within_its_interval(
 
     # Within one interval (5s, plus jitter of a tenth) and the time to apply.
     assert time.monotonic() - pushed < 15
+    metrics = _metrics(dev_env)
+    assert metrics.get("headwind_polling_new_tags_found_total", 0) >= 1
+    assert metrics.get("headwind_polling_cycles_total", 0) >= 2
+    assert metrics.get(f'headwind_registry_requests_total{{registry="{dev_env.registry}"', 0) >= 2
+
+
+def _metrics(dev_env: DevStatus) -> dict[str, float]:
+    """Samples of /metrics by name and first label (`name{label="value"`), summed."""
+    sums: dict[str, float] = {}
+    for line in httpx.get(f"{dev_env.api_url}/metrics", timeout=10).text.splitlines():
+        if line.startswith("headwind_") and " " in line:
+            key = line.split(",", 1)[0].split(" ", 1)[0].rstrip("}")
+            sums[key] = sums.get(key, 0.0) + float(line.rsplit(" ", 1)[1])
+    return sums
 
 
 async def test_polling_ignores_webhooks_and_finds_the_tag_when_it_polls(

@@ -142,6 +142,13 @@ RECORDED_NEW = json.dumps({"main": {"tag": "1.0", "digest": NEW}})
             id="semver-policy-ignores-rebuilds",
         ),
         pytest.param(
+            deployment(f"{REPO}:1.0@{OLD}", policy="none", pin_digest="true"),
+            "1.0",
+            NEW,
+            (False, "policy-none", f"{REPO}:1.0@{NEW}"),
+            id="policy-none-ignores-rebuilds-even-pinned",
+        ),
+        pytest.param(
             deployment(f"{REPO}:1.0", policy="force", rejected_tags=json.dumps({"main": ["1.0"]})),
             "1.0",
             NEW,

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from worker.dev import binaries, charts, environment, push, settings, waiting
+from worker.dev import binaries, charts, demo, environment, push, settings, waiting
 from worker.dev.status import DevStatus, render_text
 
 __all__ = ["app"]
@@ -131,3 +131,4 @@ def status(
 # `headwind dev` command hangs off one app.
 app.command("push")(push.push_command)
 app.command("publish-chart")(charts.publish_chart_command)
+app.command("demo")(demo.demo_command)
