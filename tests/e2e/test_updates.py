@@ -424,16 +424,11 @@ def test_other_kinds_roll_back(api: httpx.Client, kube: Kube, namespace: str, ki
     assert _image(kube, kind, namespace, "app") == f"{REPO}:1.0.0"
 
 
-def test_helmrelease_chart_version_is_updated(
-    api: httpx.Client, kube: Kube, namespace: str
-) -> None:
-    release = {
+def _helm_release(annotations: dict[str, str]) -> dict[str, Any]:
+    return {
         "apiVersion": "helm.toolkit.fluxcd.io/v2",
         "kind": "HelmRelease",
-        "metadata": {
-            "name": "podinfo",
-            "annotations": {**ANNOTATIONS, "headwind.sh/require-approval": "false"},
-        },
+        "metadata": {"name": "podinfo", "annotations": {**ANNOTATIONS, **annotations}},
         "spec": {
             "interval": "5m",
             "chart": {
@@ -445,9 +440,9 @@ def test_helmrelease_chart_version_is_updated(
             },
         },
     }
-    kube.custom.create_namespaced_custom_object(
-        "helm.toolkit.fluxcd.io", "v2", namespace, "helmreleases", release
-    )
+
+
+def _propose_chart(api: httpx.Client, namespace: str, version: str) -> str:
     response = api.post(
         "/api/v1/updates",
         json={
@@ -455,13 +450,76 @@ def test_helmrelease_chart_version_is_updated(
             "namespace": namespace,
             "name": "podinfo",
             "container": "chart",
-            "tag": "6.6.0",
+            "tag": version,
         },
     )
     assert response.status_code == 202, response.text
-    _wait_phase(api, namespace, response.json()["request_name"], "Completed")
+    request: str = response.json()["request_name"]
+    return request
+
+
+def _flux_reports(kube: Kube, namespace: str, status: str, reason: str) -> None:
+    """Play Flux's helm-controller: set the release's Ready condition for its generation."""
+    generation = _raw(kube, "HelmRelease", namespace, "podinfo")["metadata"]["generation"]
+    condition = {
+        "type": "Ready",
+        "status": status,
+        "reason": reason,
+        "message": f"Helm upgrade {reason}",
+        "observedGeneration": generation,
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }
+    kube.custom.patch_namespaced_custom_object_status(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        namespace,
+        "helmreleases",
+        "podinfo",
+        {"status": {"observedGeneration": generation, "conditions": [condition]}},
+    )
+
+
+def test_helmrelease_chart_version_is_updated(
+    api: httpx.Client, kube: Kube, namespace: str
+) -> None:
+    kube.custom.create_namespaced_custom_object(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        namespace,
+        "helmreleases",
+        _helm_release({"headwind.sh/require-approval": "false"}),
+    )
+    _wait_phase(api, namespace, _propose_chart(api, namespace, "6.6.0"), "Completed")
     obj = _raw(kube, "HelmRelease", namespace, "podinfo")
     assert obj["spec"]["chart"]["spec"]["version"] == "6.6.0"
+
+
+def test_helmrelease_upgrade_failure_rolls_back(
+    api: httpx.Client, kube: Kube, namespace: str
+) -> None:
+    kube.custom.create_namespaced_custom_object(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        namespace,
+        "helmreleases",
+        _helm_release(
+            {
+                "headwind.sh/require-approval": "false",
+                "headwind.sh/auto-rollback": "true",
+                "headwind.sh/rollback-timeout": "60s",
+                "headwind.sh/health-check-retries": "2",
+            }
+        ),
+    )
+    request = _propose_chart(api, namespace, "6.6.0")
+    _wait_phase(api, namespace, request, "Monitoring")
+    _flux_reports(kube, namespace, "False", "UpgradeFailed")
+    final = _wait_phase(api, namespace, request, "RolledBack", timeout=60)
+    assert "UpgradeFailed" in final["message"]
+    obj = _raw(kube, "HelmRelease", namespace, "podinfo")
+    assert obj["spec"]["chart"]["spec"]["version"] == "6.5.0"
+    failed = json.loads(obj["metadata"]["annotations"]["headwind.sh/failed-tags"])
+    assert failed == {"chart": ["6.6.0"]}
 
 
 def test_manual_rollback_right_after_first_update(
