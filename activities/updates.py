@@ -178,7 +178,11 @@ class UpdateActivities:
                 at=now,
                 kind=records.HistoryKind(request.action),
                 by=request.actor,
-                reason=f"restart for the new build {request.digest or ''}" if restart else None,
+                reason=(
+                    f"restart for the new build {request.digest or ''}"
+                    if restart
+                    else request.reason
+                ),
                 workflow_id=request.workflow_id,
             )
             changes = {

@@ -84,6 +84,7 @@ class RollbackWorkflow:
                     action="rollback",
                     actor=request.requested_by,
                     manual=True,
+                    reason="manual rollback",
                 ),
                 ApplyResult,
             )

@@ -110,7 +110,8 @@ class UpdateWorkflow:
                 expected_image=evaluation.current_image,
                 new_image=evaluation.new_image,
                 workflow_id=workflow.info().workflow_id,
-                actor=self._state.approved_by,
+                actor=self._state.approved_by or "headwind",
+                reason=f"policy {evaluation.policy}: {evaluation.message}",
                 digest=proposal.digest,
             ),
             ApplyResult,
@@ -278,6 +279,7 @@ class UpdateWorkflow:
                 workflow_id=workflow.info().workflow_id,
                 action="rollback",
                 actor="headwind",
+                reason=why,
             ),
             ApplyResult,
         )
