@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,3 +166,23 @@ def namespace(kube: Kube, request: pytest.FixtureRequest) -> Iterator[str]:
 async def temporal_client(dev_env: DevStatus) -> Client:
     """A client of the environment's Temporal server, in its namespace."""
     return await Client.connect(dev_env.temporal_address, namespace=dev_env.temporal_namespace)
+
+
+def restart_component(dev_env: DevStatus, name: str, signum: int, *, pause: float = 0) -> None:
+    """Stop one process of the environment with `signum`, then `dev up` starts it again."""
+    pid = read_status(Path(dev_env.state_dir)).processes[name].pid
+    assert pid is not None, f"{name} is not running"
+    os.kill(pid, signum)
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists():
+        assert time.monotonic() < deadline, f"{name} (pid {pid}) did not stop"
+        time.sleep(0.2)
+    time.sleep(pause)
+    restarted = subprocess.run(
+        [*headwind_cli(), "dev", "up", "--detach", "--state-dir", dev_env.state_dir],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert restarted.returncode == 0, restarted.stderr

@@ -9,7 +9,6 @@ next to the environment's.
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import os
 import re
 import signal
@@ -29,7 +28,7 @@ import pytest
 from activities.kube.client import Kube as JsonKube
 from activities.kube.leases import ElectionTiming, LeaderElector, lease_path
 from tests.e2e import manifests
-from tests.e2e.conftest import Kube, headwind_cli
+from tests.e2e.conftest import Kube, headwind_cli, restart_component
 from tests.e2e.polling import wait_for
 from worker.dev.status import DevStatus
 
@@ -272,16 +271,6 @@ def test_a_bad_annotation_yields_one_warning_event_per_problem_set(
     assert errors == 2.0, "one count per reported problem set"
 
 
-def _dev(dev_env: DevStatus, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*headwind_cli(), "dev", *args, "--state-dir", dev_env.state_dir],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 def test_the_watch_survives_an_apiserver_restart(
     dev_env: DevStatus, kube: Kube, namespace: str
 ) -> None:
@@ -292,18 +281,8 @@ def test_the_watch_survives_an_apiserver_restart(
     )
     _wait_indexed(api, namespace, ["before"], "the first Deployment to be indexed")
 
-    status = json.loads(_dev(dev_env, "status", "--json").stdout)
-    pid = status["processes"]["kube-apiserver"]["pid"]
-    os.kill(pid, signal.SIGKILL)
-    wait_for(
-        lambda: Path(f"/proc/{pid}").exists(),
-        lambda alive: not alive,
-        what="the kube-apiserver to die",
-        timeout=30,
-    )
-    time.sleep(2)  # the detector's watches fail and back off meanwhile
-    restarted = _dev(dev_env, "up", "--detach")
-    assert restarted.returncode == 0, restarted.stderr
+    # The detector's watches fail and back off while the apiserver is down.
+    restart_component(dev_env, "kube-apiserver", signal.SIGKILL, pause=2)
 
     def create_after() -> bool:
         try:

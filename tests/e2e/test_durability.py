@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.e2e import manifests
-from tests.e2e.conftest import Kube, headwind_cli
+from tests.e2e.conftest import Kube, headwind_cli, restart_component
 from tests.e2e.polling import wait_for
 from worker.dev.status import DevStatus
 
@@ -148,16 +148,6 @@ def test_kill_9_while_monitoring_resumes(headwind: Headwind, kube: Kube, namespa
     assert [entry["kind"] for entry in history] == ["rollback", "update"]
 
 
-def _dev(dev_env: DevStatus, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*headwind_cli(), "dev", *args, "--state-dir", dev_env.state_dir],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 def test_pending_approval_survives_a_temporal_restart(
     dev_env: DevStatus, kube: Kube, namespace: str
 ) -> None:
@@ -184,17 +174,7 @@ def test_pending_approval_survives_a_temporal_restart(
         what="the request to be pending",
     )
 
-    status = json.loads(_dev(dev_env, "status", "--json").stdout)
-    pid = status["processes"]["temporal"]["pid"]
-    os.kill(pid, signal.SIGTERM)
-    wait_for(
-        lambda: Path(f"/proc/{pid}").exists(),
-        lambda alive: not alive,
-        what="the Temporal server to stop",
-        timeout=60,
-    )
-    restarted = _dev(dev_env, "up", "--detach")
-    assert restarted.returncode == 0, restarted.stderr
+    restart_component(dev_env, "temporal", signal.SIGTERM)
 
     def approve() -> httpx.Response | None:
         try:
