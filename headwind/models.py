@@ -27,7 +27,6 @@ __all__ = [
     "Proposal",
     "RejectIn",
     "RememberInput",
-    "RequestMirror",
     "RollbackPlan",
     "RollbackRequest",
     "RollbackResult",
@@ -269,12 +268,6 @@ class UpdateStatus(_Model):
     timeline: tuple[TimelineEntry, ...] = ()
     running: bool = True
     """Whether the workflow is still open (set by readers from Temporal, not by the workflow)."""
-
-
-class RequestMirror(_Model):
-    """The UpdateRequest custom resource that mirrors an approval-gated update."""
-
-    status: UpdateStatus
 
 
 class TransitionReport(_Model):

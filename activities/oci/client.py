@@ -127,21 +127,9 @@ class RegistryClient:
         Falls back to a GET only when the registry's HEAD lacks `Docker-Content-Digest`,
         `Content-Type` or `Content-Length`.
         """
-        _check_repository(repository)
-        _check_reference(reference)
-        response = await self._session.request(
-            "HEAD",
-            registry,
-            f"/v2/{repository}/manifests/{reference}",
-            scope=auth.repository_scope(repository),
-            credentials=credentials,
-            repository=repository,
-            headers={"Accept": ", ".join(mediatypes.MANIFEST_ACCEPT)},
+        response = await self._manifest_request(
+            "HEAD", registry, repository, reference, credentials
         )
-        if response.status_code != 200:
-            raise responses.error_for_response(
-                response, registry=registry, repository=repository, action=f"HEAD {reference}"
-            )
         digest = response.headers.get("Docker-Content-Digest", "")
         media_type = _media_type(response)
         length = response.headers.get("Content-Length", "")
@@ -156,19 +144,19 @@ class RegistryClient:
         manifest = await self.get_manifest(registry, repository, reference, credentials=credentials)
         return manifest.descriptor
 
-    async def get_manifest(
+    async def _manifest_request(
         self,
+        method: str,
         registry: str,
         repository: str,
         reference: str,
-        *,
-        credentials: auth.Credentials | None = None,
-    ) -> Manifest:
-        """A manifest or index by tag or digest, checked against its digest."""
+        credentials: auth.Credentials | None,
+    ) -> httpx.Response:
+        """HEAD or GET one manifest by tag or digest; any answer but 200 raises."""
         _check_repository(repository)
         _check_reference(reference)
         response = await self._session.request(
-            "GET",
+            method,
             registry,
             f"/v2/{repository}/manifests/{reference}",
             scope=auth.repository_scope(repository),
@@ -178,8 +166,20 @@ class RegistryClient:
         )
         if response.status_code != 200:
             raise responses.error_for_response(
-                response, registry=registry, repository=repository, action=f"GET {reference}"
+                response, registry=registry, repository=repository, action=f"{method} {reference}"
             )
+        return response
+
+    async def get_manifest(
+        self,
+        registry: str,
+        repository: str,
+        reference: str,
+        *,
+        credentials: auth.Credentials | None = None,
+    ) -> Manifest:
+        """A manifest or index by tag or digest, checked against its digest."""
+        response = await self._manifest_request("GET", registry, repository, reference, credentials)
         content = response.content
         if len(content) > self.settings.max_manifest_bytes:
             raise errors.RegistryProtocolError(
