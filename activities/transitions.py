@@ -16,9 +16,10 @@ from typing import Any
 
 from temporalio import activity
 
-from activities import metrics, names
-from activities.kube.client import Conflict, Kube, KubeError, NotFound
+from clients.kube.client import Conflict, Kube, KubeError, NotFound
+from headwind import names
 from headwind.models import TERMINAL_PHASES, Notification, Phase, TransitionReport, UpdateStatus
+from metrics import updates as metrics
 
 __all__ = ["TransitionActivities", "request_body"]
 

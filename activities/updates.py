@@ -13,9 +13,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import metrics, names
-from activities.kube.client import Conflict, Kube, NotFound, resource_path
-from headwind import annotations, images, policy, records, workloads
+from clients.kube.client import Conflict, Kube, NotFound, resource_path
+from headwind import annotations, images, names, policy, records, workloads
 from headwind.models import (
     ApplyInput,
     ApplyResult,
@@ -31,6 +30,7 @@ from headwind.models import (
     WorkloadKind,
     WorkloadRef,
 )
+from metrics import updates as metrics
 
 __all__ = ["UpdateActivities"]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from temporalio.client import Client
 
-from activities.kube.client import Kube
+from clients.kube.client import Kube
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 

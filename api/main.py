@@ -11,11 +11,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from temporalio.client import Client
 
 import headwind
-from activities import temporal
-from activities.kube.client import Kube
 from api import metrics
 from api.deps import Services
 from api.routes import health, updates, webhooks, workloads
+from clients import temporal
+from clients.kube.client import Kube
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 

@@ -13,7 +13,7 @@ import logging
 from prometheus_client import Counter, Gauge
 from temporalio.client import Client
 
-from headwind import search_attributes
+from headwind import names, search_attributes
 
 __all__ = [
     "UPDATES_PENDING",
@@ -44,7 +44,7 @@ WEBHOOK_IMAGES_PROCESSED = Gauge(
 seed's `headwind_webhook_events_processed` has none. Read it with `increase()` like a counter."""
 
 _PENDING_QUERY = (
-    f'WorkflowType = "Update" AND ExecutionStatus = "Running" '
+    f'WorkflowType = "{names.UPDATE_WORKFLOW}" AND ExecutionStatus = "Running" '
     f'AND {search_attributes.PHASE.name} = "Pending"'
 )
 

@@ -301,6 +301,13 @@ class SlotRequest(_Model):
     """A user's manual rollback: wins over any update that is only waiting or pending."""
 
 
+class OrderingInput(_Model):
+    """Two candidates for one container: is `candidate` newer than `than` by the policy?"""
+
+    candidate: SlotRequest
+    than: SlotRequest
+
+
 class SlotGrant(_Model):
     """The slot's answer to a request."""
 

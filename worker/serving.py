@@ -17,7 +17,6 @@ import concurrent.futures
 import logging
 from collections.abc import Sequence
 
-import httpx
 import uvicorn
 from prometheus_client import start_http_server
 from temporalio.client import Client
@@ -25,15 +24,17 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities import oci, slots, temporal
-from activities.kube.client import Kube
+from activities import slots
 from activities.polling import PollingActivities
-from activities.polling import metrics as polling_metrics
 from activities.transitions import TransitionActivities
 from activities.updates import UpdateActivities
 from api.main import create_app
+from clients import temporal
+from clients.kube.client import Kube
+from clients.registries import open_registries
 from headwind.index import ImageIndex
 from headwind.settings import Settings
+from metrics import registries as polling_metrics
 from worker import detecting
 from worker.polling import PollingDriver
 from workflows.polling import PollRepositoryWorkflow
@@ -77,6 +78,7 @@ def build_worker(
             transitions.record_transition,
             transitions.notify,
             slots.request_slot,
+            slots.is_newer,
             *([polling.poll_repository] if polling is not None else []),
         ],
         activity_executor=executor,
@@ -88,7 +90,7 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox, with the pure domain core and pydantic passed through (loaded once)."""
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(
-            "headwind", "activities.names", "pydantic"
+            "headwind", "headwind.names", "pydantic"
         )
     )
 
@@ -118,15 +120,17 @@ async def run(
     temporal_worker: Worker | None = None
     # The detector starts before the API serves and stops after it (and after the worker),
     # so neither ever sees an index that is no longer kept current.
-    http = httpx.AsyncClient(timeout=30.0)
+    registries = open_registries(
+        settings, kube, on_response=polling_metrics.count_registry_response
+    )
     async with detecting.detecting(settings, index, campaign=worker) as detection:
         try:
             if worker:
                 polling = PollingActivities(
                     index,
                     kube,
-                    _registry_client(settings, http),
-                    http,
+                    registries.oci,
+                    registries.helm,
                     synced=lambda: detection.detector.synced,
                 )
                 temporal_worker = build_worker(
@@ -175,20 +179,8 @@ async def run(
                 task.cancel()  # leader-only tasks run until cancelled; the worker's has ended
                 await asyncio.gather(task, return_exceptions=True)
             executor.shutdown(wait=False, cancel_futures=True)
-            await http.aclose()
+            await registries.aclose()
             kube.close()
-
-
-def _registry_client(settings: Settings, http: httpx.AsyncClient) -> oci.RegistryClient:
-    """The OCI client of the poll activity; its answers feed `headwind_registry_requests_total`."""
-    insecure = oci.DEFAULT_INSECURE_REGISTRIES | frozenset(settings.registry_insecure)
-    return oci.RegistryClient(
-        http,
-        oci.OciSettings(
-            insecure_registries=insecure, tags_page_size=settings.registry_tags_page_size
-        ),
-        on_response=polling_metrics.count_registry_response,
-    )
 
 
 def _outlive_uvicorn_signals() -> None:

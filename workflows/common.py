@@ -12,11 +12,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
+    from headwind import names
     from headwind.models import Notification, Phase, TimelineEntry, TransitionReport, UpdateStatus
 
 __all__ = [
-    "WRONG_PHASE",
     "act",
     "details",
     "entry",
@@ -25,14 +24,11 @@ __all__ = [
     "record_transition",
 ]
 
-WRONG_PHASE = "WrongPhase"
-"""ApplicationError type of a refused approve/reject; the API turns it into HTTP 409."""
-
 _RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
-    non_retryable_error_types=["InvalidInput"],
+    non_retryable_error_types=[names.INVALID_INPUT],
 )
 _TIMEOUT = timedelta(seconds=60)
 

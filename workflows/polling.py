@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
+    from headwind import names
     from headwind.polling import PollRequest, PollResult
 
 __all__ = ["POLL_RETRY", "PollRepositoryWorkflow"]
@@ -29,7 +29,7 @@ POLL_RETRY = RetryPolicy(
 """Bounded: a scan that keeps failing ends; the Schedule's next tick is the next attempt."""
 
 
-@workflow.defn(name="PollRepository")
+@workflow.defn(name=names.POLL_REPOSITORY_WORKFLOW)
 class PollRepositoryWorkflow:
     @workflow.run
     async def run(self, request: PollRequest) -> PollResult:

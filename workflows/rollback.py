@@ -10,8 +10,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from headwind import naming
+    from headwind import names, naming
     from headwind.models import (
         ApplyInput,
         ApplyResult,
@@ -27,12 +26,12 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["RollbackWorkflow"]
 
 
-@workflow.defn(name="Rollback")
+@workflow.defn(name=names.ROLLBACK_WORKFLOW)
 class RollbackWorkflow:
     def __init__(self) -> None:
         self._grant: SlotGrant | None = None
 
-    @workflow.signal(name="slot_granted")
+    @workflow.signal(name=names.SLOT_GRANTED)
     def slot_granted(self, grant: SlotGrant) -> None:
         if self._grant is None:
             self._grant = grant
@@ -68,7 +67,7 @@ class RollbackWorkflow:
             message = f"another change of this container won: {self._grant.superseded_by}"
             return result.model_copy(update={"message": message})
         try:
-            await slot.signal("busy", me)
+            await slot.signal(names.SLOT_BUSY, me)
             plan: RollbackPlan = await common.act(names.PLAN_ROLLBACK, request, RollbackPlan)
             if not plan.possible:
                 return result.model_copy(update={"message": plan.message})
@@ -108,4 +107,4 @@ class RollbackWorkflow:
                 }
             )
         finally:
-            await slot.signal("release", me)
+            await slot.signal(names.SLOT_RELEASE, me)

@@ -4,26 +4,26 @@ Update workflows are keyed by candidate, so two candidates for one container are
 This small entity workflow (one per container) serialises them: an update asks for the slot
 before it waits for approval; a newer candidate supersedes a holder that is still waiting; a
 holder that is already applying keeps the slot until it is done, and the newcomer waits for it.
-Requests arrive by signal-with-start (from an activity), answers go back by signal.
+Requests arrive by signal-with-start (from an activity), answers go back by signal. Which of
+two candidates is newer is asked of a local activity, so no policy code runs here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from headwind import ordering
-    from headwind.models import SlotGrant, SlotRequest
+    from headwind import names
+    from headwind.models import OrderingInput, SlotGrant, SlotRequest
 
 __all__ = ["IDLE_SECONDS", "ContainerSlotWorkflow", "SlotState"]
 
 IDLE_SECONDS = 600
 """An idle slot ends after this long; the next request starts it again."""
-
-GRANTED_SIGNAL = "slot_granted"
 
 
 @dataclass
@@ -37,7 +37,7 @@ class SlotState:
     inbox: list[tuple[str, SlotRequest | str]] = field(default_factory=list)
 
 
-@workflow.defn(name="ContainerSlot")
+@workflow.defn(name=names.CONTAINER_SLOT_WORKFLOW)
 class ContainerSlotWorkflow:
     def __init__(self) -> None:
         self._state = SlotState()
@@ -64,17 +64,17 @@ class ContainerSlotWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._state)
 
-    @workflow.signal
+    @workflow.signal(name=names.SLOT_REQUEST)
     def request(self, req: SlotRequest) -> None:
-        self._state.inbox.append(("request", req))
+        self._state.inbox.append((names.SLOT_REQUEST, req))
 
-    @workflow.signal
+    @workflow.signal(name=names.SLOT_BUSY)
     def busy(self, workflow_id: str) -> None:
-        self._state.inbox.append(("busy", workflow_id))
+        self._state.inbox.append((names.SLOT_BUSY, workflow_id))
 
-    @workflow.signal
+    @workflow.signal(name=names.SLOT_RELEASE)
     def release(self, workflow_id: str) -> None:
-        self._state.inbox.append(("release", workflow_id))
+        self._state.inbox.append((names.SLOT_RELEASE, workflow_id))
 
     @workflow.query
     def holder(self) -> SlotRequest | None:
@@ -82,11 +82,11 @@ class ContainerSlotWorkflow:
 
     async def _handle(self, kind: str, payload: SlotRequest | str) -> None:
         s = self._state
-        if kind == "request" and isinstance(payload, SlotRequest):
+        if kind == names.SLOT_REQUEST and isinstance(payload, SlotRequest):
             await self._on_request(payload)
-        elif kind == "busy" and s.holder is not None and s.holder.workflow_id == payload:
+        elif kind == names.SLOT_BUSY and s.holder is not None and s.holder.workflow_id == payload:
             s.holder_busy = True
-        elif kind == "release":
+        elif kind == names.SLOT_RELEASE:
             if s.holder is not None and s.holder.workflow_id == payload:
                 s.holder, s.holder_busy = None, False
                 if s.waiter is not None:
@@ -103,11 +103,11 @@ class ContainerSlotWorkflow:
             s.holder = req
             await self._answer(req, SlotGrant(granted=True))
             return
-        if not _wins(req, s.holder):
+        if not await _wins(req, s.holder):
             await self._answer(req, SlotGrant(granted=False, superseded_by=s.holder.tag))
             return
         if s.waiter is not None:
-            if not _wins(req, s.waiter):
+            if not await _wins(req, s.waiter):
                 await self._answer(req, SlotGrant(granted=False, superseded_by=s.waiter.tag))
                 return
             await self._answer(s.waiter, SlotGrant(granted=False, superseded_by=req.tag))
@@ -120,7 +120,7 @@ class ContainerSlotWorkflow:
     async def _answer(self, req: SlotRequest, grant: SlotGrant) -> None:
         handle = workflow.get_external_workflow_handle(req.workflow_id)
         try:
-            await handle.signal(GRANTED_SIGNAL, grant)
+            await handle.signal(names.SLOT_GRANTED, grant)
         except FailureError:
             # The requester has ended (for example terminated by an operator): free its place.
             s = self._state
@@ -128,5 +128,13 @@ class ContainerSlotWorkflow:
                 s.holder, s.holder_busy = None, False
 
 
-def _wins(req: SlotRequest, over: SlotRequest) -> bool:
-    return req.preempt or ordering.is_newer(req, over)
+async def _wins(req: SlotRequest, over: SlotRequest) -> bool:
+    if req.preempt:
+        return True
+    newer: bool = await workflow.execute_local_activity(
+        names.IS_NEWER,
+        OrderingInput(candidate=req, than=over),
+        result_type=bool,
+        start_to_close_timeout=timedelta(seconds=10),
+    )
+    return newer

@@ -15,8 +15,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from headwind import naming
+    from clients.temporal import attributes as search_attributes
+    from headwind import names, naming
     from headwind.models import (
         TERMINAL_PHASES,
         ApplyInput,
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         UpdateStatus,
         WorkloadKind,
     )
-    from workflows import common, search_attributes
+    from workflows import common
 
 __all__ = ["UpdateWorkflow"]
 
@@ -44,7 +44,7 @@ _WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
 _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
 
-@workflow.defn(name="Update")
+@workflow.defn(name=names.UPDATE_WORKFLOW)
 class UpdateWorkflow:
     def __init__(self) -> None:
         self._proposal: Proposal | None = None
@@ -74,7 +74,7 @@ class UpdateWorkflow:
             await self._steps(proposal)
         finally:
             if self._holding_slot:
-                await self._slot().signal("release", workflow.info().workflow_id)
+                await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
 
@@ -100,7 +100,7 @@ class UpdateWorkflow:
         if self._superseded_by is not None:
             await self._supersede(self._superseded_by)
             return
-        await self._slot().signal("busy", workflow.info().workflow_id)
+        await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
         await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
         result: ApplyResult = await common.act(
             names.APPLY,
@@ -295,7 +295,7 @@ class UpdateWorkflow:
 
     # -- human decisions ---------------------------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=names.APPROVE)
     async def approve(self, body: ApprovalIn) -> UpdateStatus:
         """Approve a pending request; returns once the workload is patched (or found stale)."""
         self._approve(body)
@@ -306,7 +306,7 @@ class UpdateWorkflow:
     def _validate_approve(self, body: ApprovalIn) -> None:
         self._require_pending("approve")
 
-    @workflow.update
+    @workflow.update(name=names.REJECT)
     async def reject(self, body: RejectIn) -> UpdateStatus:
         """Reject a pending request; the tag is never proposed again for this container."""
         self._reject(body)
@@ -317,18 +317,18 @@ class UpdateWorkflow:
     def _validate_reject(self, body: RejectIn) -> None:
         self._require_pending("reject")
 
-    @workflow.signal(name="approve_signal")
+    @workflow.signal(name=names.APPROVE_SIGNAL)
     def approve_signal(self, body: ApprovalIn) -> None:
         """Approval by signal: accepted durably even while no worker runs."""
         if self._state.phase == Phase.PENDING and self._decision is None:
             self._approve(body)
 
-    @workflow.signal(name="reject_signal")
+    @workflow.signal(name=names.REJECT_SIGNAL)
     def reject_signal(self, body: RejectIn) -> None:
         if self._state.phase == Phase.PENDING and self._decision is None:
             self._reject(body)
 
-    @workflow.signal(name="slot_granted")
+    @workflow.signal(name=names.SLOT_GRANTED)
     def slot_granted(self, grant: SlotGrant) -> None:
         if self._grant is None:
             self._grant = grant
@@ -336,7 +336,7 @@ class UpdateWorkflow:
             # A newer candidate arrived while this one waits: it wins.
             self._superseded_by = grant.superseded_by or "a newer candidate"
 
-    @workflow.query
+    @workflow.query(name=names.STATUS)
     def status(self) -> UpdateStatus:
         return self._state
 
@@ -360,7 +360,7 @@ class UpdateWorkflow:
         if self._state.phase != Phase.PENDING or self._decision is not None:
             raise ApplicationError(
                 f"cannot {action}: the update is {self._state.phase.value}, not Pending",
-                type=common.WRONG_PHASE,
+                type=names.WRONG_PHASE,
                 non_retryable=True,
             )
 
@@ -369,7 +369,7 @@ class UpdateWorkflow:
     @property
     def _state(self) -> UpdateStatus:
         if self._status is None:
-            raise ApplicationError("the workflow has not started yet", type=common.WRONG_PHASE)
+            raise ApplicationError("the workflow has not started yet", type=names.WRONG_PHASE)
         return self._status
 
     def _proposal_or_fail(self) -> Proposal:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api import audit, operations
+from api import audit
 from api.deps import ServicesDep
+from clients.temporal import operations
 from headwind.models import ApprovalIn, Proposal, RejectIn, UpdateStatus, WorkloadKind, WorkloadRef
 
 router = APIRouter(prefix="/api/v1/updates", tags=["updates"])

@@ -24,8 +24,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict
 
-from api import metrics, operations
+from api import metrics
 from api.deps import ServicesDep
+from clients.temporal import operations
 from headwind import detection, webhooks
 from headwind.index import ImageIndex
 from headwind.models import Proposal

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.kube.client import NotFound, resource_path
-from api import audit, operations
+from api import audit
 from api.deps import ServicesDep
+from clients.kube.client import NotFound, resource_path
+from clients.temporal import operations
 from headwind import annotations, images, records
 from headwind.index import WatchedWorkload
 from headwind.models import RollbackRequest, RollbackResult, WorkloadKind, WorkloadRef

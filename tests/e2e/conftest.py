@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from headwind_dev.settings import PORT_ENV_PREFIX, Ports
+from headwind_dev.status import DevStatus
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from temporalio.client import Client
-
-from worker.dev.settings import PORT_ENV_PREFIX, Ports
-from worker.dev.status import DevStatus
 
 REUSE_ENV = "HEADWIND_E2E_STATE_DIR"
 UP_TIMEOUT = float(os.environ.get("HEADWIND_E2E_UP_TIMEOUT", "3600"))

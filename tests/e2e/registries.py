@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from activities import oci
+from clients import oci
 
 __all__ = [
     "Registry",

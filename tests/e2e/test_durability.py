@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube, headwind_cli, restart_component
 from tests.e2e.polling import wait_for
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev import charts
+from headwind_dev.status import DevStatus
 
-from activities import oci
+from clients import oci
 from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
-from worker.dev import charts
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

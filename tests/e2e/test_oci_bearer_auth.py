@@ -32,9 +32,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+from headwind_dev import push
 
-from activities import oci
-from worker.dev import push
+from clients import oci
 
 pytestmark = pytest.mark.e2e
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from headwind_dev import charts, push
 from typer.testing import CliRunner
 
-from activities import oci
-from activities.oci import mediatypes
+from clients import oci
+from clients.oci import mediatypes
 from tests.e2e.registries import Registry, distribution_v3, running_registry
 from worker import cli
-from worker.dev import charts, push
 
 pytestmark = pytest.mark.e2e
 

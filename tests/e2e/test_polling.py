@@ -23,17 +23,17 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev import push
+from headwind_dev.status import DevStatus
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities import oci
+from clients import oci
 from headwind import polling
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube, headwind_cli
 from tests.e2e.polling import wait_for, wait_for_async
 from tests.e2e.registries import Registry, distribution_v3, running_registry
-from worker.dev import push
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

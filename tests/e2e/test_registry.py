@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.e2e.conftest import headwind_cli
 from tests.e2e.polling import wait_for
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

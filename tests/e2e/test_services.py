@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from headwind_dev import crds
+from headwind_dev.status import DevStatus
 
 from tests.e2e.conftest import Kube
-from worker.dev import crds
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

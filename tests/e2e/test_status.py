@@ -6,9 +6,9 @@ import json
 import subprocess
 
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.e2e.conftest import headwind_cli
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

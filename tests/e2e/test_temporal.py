@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from headwind_dev.status import DevStatus
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
@@ -18,7 +19,6 @@ from temporalio.worker import Worker
 from headwind import search_attributes
 from tests.e2e.polling import wait_for_async
 from tests.e2e.temporal_probe import ProbeWorkflow
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev.status import DevStatus
 
 from headwind import naming
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
-from worker.dev.status import DevStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("metrics_before")]
 

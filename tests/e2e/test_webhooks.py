@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube, headwind_cli
 from tests.e2e.polling import wait_for
 from tests.webhook_deliveries import BUILDERS, Delivery
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

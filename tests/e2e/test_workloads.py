@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

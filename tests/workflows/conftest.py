@@ -10,7 +10,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from workflows import search_attributes
+from clients.temporal import attributes as search_attributes
 
 TEMPORAL = Path(sys.prefix) / "bin" / "temporal"
 

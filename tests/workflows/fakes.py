@@ -14,8 +14,7 @@ from typing import Any
 
 from temporalio import activity
 
-from activities import names
-from headwind import policy
+from headwind import names, policy
 from headwind.models import (
     ApplyInput,
     ApplyResult,

@@ -1,6 +1,6 @@
 """The polling driver and the PollRepository workflow on a real Temporal server.
 
-The driver's decisions are pure (tests/unit/test_polling_schedules.py); here it talks to a
+The driver's decisions are pure (tests/domain/test_polling_schedules.py); here it talks to a
 real server: schedules appear with the interval the index asks for, change with it, go when
 nobody polls, and a schedule's run is the PollRepository workflow calling the poll activity.
 """
@@ -19,8 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities import names
-from headwind import polling, watched
+from headwind import names, polling, watched
 from headwind.index import ImageIndex
 from headwind.models import WorkloadKind, WorkloadRef
 from headwind.polling import PollRequest, PollResult

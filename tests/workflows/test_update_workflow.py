@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import slots
-from api import operations
+from clients.temporal import operations
 from headwind import naming
 from headwind.models import (
     ApprovalIn,
@@ -94,7 +94,7 @@ async def harness(temporal_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
             temporal_env.client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), slots.request_slot],
+            activities=[*cluster.activities(), slots.request_slot, slots.is_newer],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         ):
@@ -262,7 +262,7 @@ async def test_signal_approval_is_kept_while_no_worker_runs(
             temporal_env.client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), slots.request_slot],
+            activities=[*cluster.activities(), slots.request_slot, slots.is_newer],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         )

@@ -1,6 +1,6 @@
 """The detector: list+watch of the five kinds in background threads, feeding the image index.
 
-One `activities.kube.watching.Watcher` per kind, cluster-wide, or per kind and namespace when
+One `clients.kube.watching.Watcher` per kind, cluster-wide, or per kind and namespace when
 `HEADWIND_WATCH_NAMESPACES` scopes Headwind (namespaced RBAC cannot list across namespaces).
 Each runs in a daemon thread: the kubernetes client blocks, and a watch lasts minutes.
 
@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from activities.kube import client as kube_client
-from activities.kube import watching
+from clients.kube import client as kube_client
+from clients.kube import watching
 from headwind.index import ImageIndex
 from headwind.models import WorkloadKind
 from worker.detecting.indexing import IndexUpdater, Observer

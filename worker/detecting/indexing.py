@@ -26,7 +26,7 @@ class Observer(Protocol):
 
 
 class IndexUpdater:
-    """A `activities.kube.watching.WatchHandler` that keeps `index` current for one scope."""
+    """A `clients.kube.watching.WatchHandler` that keeps `index` current for one scope."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """Leadership as asyncio code sees it: a flag, waits, and work that runs only while leading.
 
-The elector (`activities.kube.leases.LeaderElector`) runs in a thread and calls its listeners
+The elector (`clients.kube.leases.LeaderElector`) runs in a thread and calls its listeners
 there; this adapter moves the news onto the event loop. Once-per-cluster work (the polling
 driver, anything that proposes updates from watch events) is started with
 `run_while_leading`, which starts it when this replica gains the Lease and cancels it when the
@@ -27,7 +27,7 @@ RESTART_DELAY = 5.0
 
 
 class Elector(Protocol):
-    """What the adapter needs of `activities.kube.leases.LeaderElector`."""
+    """What the adapter needs of `clients.kube.leases.LeaderElector`."""
 
     @property
     def identity(self) -> str: ...

@@ -7,7 +7,7 @@ the set becomes empty or the workload goes, so the same typo made again later is
 
 Only the leader reports: with several replicas, each watching, every Event and counter would
 otherwise be multiplied by the replica count. A replica that becomes leader reports what it
-finds in its index; the Event names are deterministic (`activities.kube.events`), so problems
+finds in its index; the Event names are deterministic (`clients.kube.events`), so problems
 the previous leader already reported do not get a second Event.
 """
 

@@ -15,8 +15,8 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from activities.kube import events, leases
-from activities.kube.client import TRANSPORT_ERRORS, Kube, KubeError
+from clients.kube import events, leases
+from clients.kube.client import TRANSPORT_ERRORS, Kube, KubeError
 from headwind.index import ImageIndex, WatchedWorkload
 from headwind.models import WorkloadKind
 from headwind.settings import Settings
