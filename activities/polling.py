@@ -18,14 +18,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from clients import charts, oci
 from clients.credentials import PullSecrets
-from clients.kube.client import Conflict, KubeError, NotFound, resource_path
+from clients.kube import patching
+from clients.kube.client import Conflict, JsonObj, KubeError, NotFound, resource_path
 from clients.temporal import operations as proposing
 from headwind import annotations, detection, images, names, polling, records, workloads
 from headwind.index import ImageIndex, Subscriber
@@ -43,15 +43,9 @@ INDEX_NOT_SYNCED = "IndexNotSynced"
 Proposer = Callable[[Proposal], Awaitable[str]]
 """Starts (or joins) the update workflow of a candidate; returns its workflow ID."""
 
-JsonObj = dict[str, Any]
 
-
-class KubeAccess(Protocol):
-    """What a scan needs of a Kubernetes client (`clients.kube.client.Kube` is one)."""
-
-    def get(self, path: str) -> JsonObj: ...
-
-    def merge_patch(self, path: str, body: Mapping[str, Any]) -> JsonObj: ...
+KubeAccess = patching.Patchable
+"""What a scan needs of a Kubernetes client (`clients.kube.client.Kube` is one)."""
 
 
 async def _propose_with_temporal(proposal: Proposal) -> str:
@@ -168,29 +162,25 @@ class PollingActivities:
         """Write the first-seen digest of a `force` container's tag, unless the workload
         changed since the index saw it (the next scan judges it again)."""
         w = sub.workload
+
+        def change(obj: JsonObj) -> patching.Ops | None:
+            spot = workloads.find(w.kind, obj, sub.container)
+            if spot is None or spot.image != sub.image:
+                return None
+            current = workloads.annotations_of(obj).get(annotations.DIGESTS)
+            known, _ = records.parse_digests(current)
+            if sub.container in known and known[sub.container].tag == sub.tag:
+                return None
+            recorded = records.record_digest(known, sub.container, sub.tag, digest)
+            return workloads.annotation_ops(
+                obj, {annotations.DIGESTS: records.dump_digests(recorded)}
+            )
+
         path = resource_path(w.kind, w.namespace, w.name)
         try:
-            obj = self._kube.get(path)
-        except NotFound:
-            return False
-        spot = workloads.find(w.kind, obj, sub.container)
-        if spot is None or spot.image != sub.image:
-            return False
-        metadata = obj.get("metadata") or {}
-        current = (metadata.get("annotations") or {}).get(annotations.DIGESTS)
-        known, _ = records.parse_digests(current)
-        if sub.container in known and known[sub.container].tag == sub.tag:
-            return False
-        value = records.dump_digests(records.record_digest(known, sub.container, sub.tag, digest))
-        body = {
-            "metadata": {
-                "resourceVersion": metadata.get("resourceVersion"),
-                "annotations": {annotations.DIGESTS: value},
-            }
-        }
-        try:
-            self._kube.merge_patch(path, body)
-        except Conflict:
+            # One try: a workload that changes meanwhile is judged again on the next scan.
+            return patching.read_modify_write(self._kube, path, change, attempts=1) is not None
+        except (NotFound, Conflict):
             return False
         except KubeError as error:
             log.warning("could not record the digest of %s on %s: %s", sub.image, w, error)

@@ -17,7 +17,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from headwind import annotations, policy
+from headwind import annotations, policy, rebuilds
 from headwind.index import Subscriber
 from headwind.models import Proposal
 from headwind.policy import PolicyKind
@@ -29,11 +29,10 @@ __all__ = [
     "PushedTag",
     "choose",
     "digests_needed",
-    "known_digest",
     "match",
 ]
 
-DIGEST_BASELINE = "digest-baseline"
+DIGEST_BASELINE = rebuilds.RebuildReason.BASELINE.value
 """Reason of a `force` subscriber whose current build is unknown: the digest seen now is
 recorded as the baseline instead of rolling the workload out on its first poll."""
 
@@ -80,54 +79,40 @@ def match(
 
 
 def _judge(pushed: PushedTag, sub: Subscriber, *, path: Path, source: str) -> Match:
-    if sub.repository != pushed.repository:
-        return Match(sub, None, "other-repository")
-    if not _heeds(sub, path):
-        return Match(sub, None, f"event-source is {sub.annotations.event_source.value}")
-    if not annotations.tracks(sub.annotations, sub.container, sub.image):
-        return Match(sub, None, "not-tracked")
-    settings = sub.annotations.policy_settings(sub.container)
-    kind = settings.policy.kind
-    if kind == PolicyKind.NONE:
-        return Match(sub, None, "policy-none")
+    why_not = _screen(sub, pushed.repository, path)
+    if why_not is not None:
+        return Match(sub, None, why_not)
     if pushed.tag == sub.tag:
-        # The same tag again: only a new digest matters, and only to `force` or pinned workloads.
-        follows_digest = kind == PolicyKind.FORCE or sub.annotations.pin_digest
-        if not (follows_digest and pushed.digest and pushed.digest != known_digest(sub)):
-            return Match(sub, None, "same-as-current")
-        if pushed.tag in settings.rejected or pushed.tag in settings.failed:
-            return Match(sub, None, "rejected-or-failed-earlier")
+        # The same tag again: only a new build matters, and only to workloads that follow one.
+        verdict = _rebuild(sub, pushed.digest, baseline_when_unknown=False)
+        if not verdict.is_update:
+            return Match(sub, None, str(verdict.reason))
     else:
+        settings = sub.annotations.policy_settings(sub.container)
         decision = policy.evaluate(settings, sub.tag, [pushed.tag])
         if decision.chosen != pushed.tag:
-            verdict = decision.verdict(pushed.tag)
-            return Match(sub, None, str(verdict.reason if verdict else decision.reason))
-    proposal = Proposal(
-        workload=sub.workload,
-        container=sub.container,
-        tag=pushed.tag,
-        digest=pushed.digest,
-        source=source,
+            verdict_of_tag = decision.verdict(pushed.tag)
+            return Match(
+                sub, None, str(verdict_of_tag.reason if verdict_of_tag else decision.reason)
+            )
+    return Match(sub, _proposal(sub, pushed.tag, pushed.digest, source), "proposed")
+
+
+def _rebuild(
+    sub: Subscriber, seen: str | None, *, baseline_when_unknown: bool
+) -> rebuilds.RebuildVerdict:
+    return rebuilds.judge(
+        sub.annotations,
+        sub.container,
+        sub.tag,
+        pinned=sub.digest,
+        seen=seen,
+        baseline_when_unknown=baseline_when_unknown,
     )
-    return Match(sub, proposal, "proposed")
-
-
-def known_digest(sub: Subscriber) -> str | None:
-    """The digest the subscriber's current tag runs at: pinned in its reference, else the one
-    Headwind recorded when it last rolled that tag out (`headwind.sh/digests`)."""
-    if sub.digest:
-        return sub.digest
-    record = sub.annotations.digests.get(sub.container)
-    return record.digest if record is not None and record.tag == sub.tag else None
-
-
-def _follows_digest(sub: Subscriber) -> bool:
-    kind = sub.annotations.policy_settings(sub.container).policy.kind
-    return kind == PolicyKind.FORCE or sub.annotations.pin_digest
 
 
 def _screen(sub: Subscriber, repository: str, path: Path) -> str | None:
-    """Why a subscriber takes no part in a scan, or None when it does."""
+    """Why a subscriber takes no part in a push or a scan, or None when it does."""
     if sub.repository != repository:
         return "other-repository"
     if not _heeds(sub, path):
@@ -147,7 +132,9 @@ def digests_needed(
     listed = set(tags)
     needed: set[str] = set()
     for sub in subscribers:
-        if _screen(sub, repository, Path.POLLING) is not None or not _follows_digest(sub):
+        if _screen(sub, repository, Path.POLLING) is not None:
+            continue
+        if not rebuilds.follows_digest(sub.annotations, sub.container):
             continue
         if sub.tag:
             needed.add(sub.tag)
@@ -198,18 +185,9 @@ def choose(
 def _judge_digest(sub: Subscriber, digests: Mapping[str, str], source: str) -> Match:
     """Under `force` or pin-digest: is there a new build of the current tag?"""
     current = digests.get(sub.tag) if sub.tag else None
-    if current is None:
-        return Match(sub, None, "current-tag-digest-unknown")
-    settings = sub.annotations.policy_settings(sub.container)
-    if sub.tag in settings.rejected or sub.tag in settings.failed:
-        return Match(sub, None, "rejected-or-failed-earlier")
-    known = known_digest(sub)
-    if known == current:
-        return Match(sub, None, "same-digest")
-    if known is None and not sub.annotations.pin_digest:
-        # A tag reference under `force` does not say which build runs; rolling out every
-        # workload on its first poll would be a surprise, so the build seen now is the baseline.
-        return Match(sub, None, DIGEST_BASELINE)
+    verdict = _rebuild(sub, current, baseline_when_unknown=True)
+    if not verdict.is_update:
+        return Match(sub, None, str(verdict.reason))
     return Match(sub, _proposal(sub, sub.tag, current, source), "proposed")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +45,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, extra="ignore")
 
 
+_API_VERSIONS = {
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "CronJob": "batch/v1",
+    "HelmRelease": "helm.toolkit.fluxcd.io/v2",
+}
+
+
 class WorkloadKind(enum.StrEnum):
     """The kinds of resources Headwind updates (SPEC §2)."""
 
@@ -52,6 +62,16 @@ class WorkloadKind(enum.StrEnum):
     DAEMONSET = "DaemonSet"
     CRONJOB = "CronJob"
     HELMRELEASE = "HelmRelease"
+
+    @property
+    def is_chart(self) -> bool:
+        """A HelmRelease: its "image" is `<chart source>:<version>`, not an image reference."""
+        return self is WorkloadKind.HELMRELEASE
+
+    @property
+    def api_version(self) -> str:
+        """`apps/v1`, `batch/v1`, `helm.toolkit.fluxcd.io/v2`."""
+        return _API_VERSIONS[self.value]
 
     @classmethod
     def parse(cls, text: str) -> WorkloadKind:
@@ -173,8 +193,8 @@ class ApplyInput(_Model):
     expected_image: str
     new_image: str
     workflow_id: str
-    action: str = "update"
-    """`update` or `rollback`; recorded in the history annotation."""
+    action: Literal["update", "rollback"] = "update"
+    """Recorded in the history annotation (`headwind.records.HistoryKind`)."""
     actor: str | None = None
     manual: bool = False
     """A rollback a user asked for (counted apart from automatic ones)."""
@@ -221,8 +241,7 @@ class RememberInput(_Model):
     workload: WorkloadRef
     container: str
     tag: str
-    why: str
-    """`rejected` or `failed`."""
+    why: Literal["rejected", "failed"]
 
 
 class ApprovalIn(_Model):
@@ -277,13 +296,26 @@ class TransitionReport(_Model):
     previous_phase: Phase | None = None
 
 
+class NotificationEvent(enum.StrEnum):
+    """What a notification reports; the values are part of every sink's payload."""
+
+    DETECTED = "update.detected"
+    REQUEST_CREATED = "request.created"
+    APPROVED = "update.approved"
+    REJECTED = "update.rejected"
+    COMPLETED = "update.completed"
+    FAILED = "update.failed"
+    ROLLBACK_TRIGGERED = "rollback.triggered"
+    ROLLBACK_COMPLETED = "rollback.completed"
+    ROLLBACK_FAILED = "rollback.failed"
+    EXPIRED = "request.expired"
+    SUPERSEDED = "request.superseded"
+
+
 class Notification(_Model):
     """One notification per transition; sinks (Slack, Teams, webhooks) read this."""
 
-    event: str
-    """`update.detected`, `request.created`, `update.approved`, `update.rejected`,
-    `update.completed`, `update.failed`, `rollback.triggered`, `rollback.completed`,
-    `rollback.failed`, `request.expired`, `request.superseded`."""
+    event: NotificationEvent
     status: UpdateStatus
 
 

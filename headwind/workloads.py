@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from headwind import images
 from headwind.models import HealthState, WorkloadKind
 
 __all__ = [
@@ -18,13 +19,19 @@ __all__ = [
     "RESTARTED_AT",
     "ContainerSpot",
     "annotation_ops",
+    "annotations_of",
     "find",
+    "generation",
     "judge_health",
+    "pinned_digest",
     "pod_selector",
     "pod_spec",
     "replace_ops",
+    "repository_of",
     "restart_ops",
+    "retag",
     "spots",
+    "tag_of",
     "value_for",
 ]
 
@@ -160,8 +167,41 @@ def find(
 def value_for(kind: WorkloadKind, image: str) -> str:
     """The field value that makes `image` current: the image itself, or a chart's version."""
     if kind == WorkloadKind.HELMRELEASE:
-        return image.rpartition(":")[2]
+        return tag_of(kind, image)
     return image
+
+
+# A HelmRelease's "image" is `<chart source>:<version>`, not an image reference: these three
+# read and change either kind of reference, so no caller splits one by hand.
+
+
+def tag_of(kind: WorkloadKind, image: str) -> str:
+    """The tag (or chart version) of a reference; "" for a digest-only image reference.
+
+    A digest-only reference has no tag to compare: the policy then answers "not a version".
+    """
+    if kind == WorkloadKind.HELMRELEASE:
+        return image.rpartition(":")[2]
+    return images.parse(image).effective_tag or ""
+
+
+def pinned_digest(kind: WorkloadKind, image: str) -> str | None:
+    """The digest an image reference pins (`repo:tag@sha256:…`); charts pin none."""
+    return None if kind == WorkloadKind.HELMRELEASE else images.parse(image).digest
+
+
+def repository_of(kind: WorkloadKind, image: str) -> str:
+    """The normalised repository key (an image) or the chart source (a HelmRelease)."""
+    if kind == WorkloadKind.HELMRELEASE:
+        return image.rpartition(":")[0]
+    return images.parse(image).repository_key
+
+
+def retag(kind: WorkloadKind, image: str, tag: str, digest: str | None = None) -> str:
+    """The same repository (or chart) at another tag; `digest` pins an image reference."""
+    if kind == WorkloadKind.HELMRELEASE:
+        return f"{image.rpartition(':')[0]}:{tag}"
+    return images.with_tag(image, tag, digest)
 
 
 def replace_ops(kind: WorkloadKind, spot: ContainerSpot, new_image: str) -> list[dict[str, Any]]:
@@ -174,6 +214,17 @@ def replace_ops(kind: WorkloadKind, spot: ContainerSpot, new_image: str) -> list
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def annotations_of(obj: Obj) -> dict[str, str]:
+    """The object's annotations as strings (absent metadata or annotations: empty)."""
+    raw = (obj.get("metadata") or {}).get("annotations") or {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def generation(obj: Obj) -> int:
+    """`metadata.generation`: what a controller's `observedGeneration` is compared with."""
+    return int((obj.get("metadata") or {}).get("generation") or 0)
 
 
 def annotation_ops(obj: Obj, changes: Mapping[str, str]) -> list[dict[str, Any]]:

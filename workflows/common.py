@@ -13,7 +13,14 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from headwind import names
-    from headwind.models import Notification, Phase, TimelineEntry, TransitionReport, UpdateStatus
+    from headwind.models import (
+        Notification,
+        NotificationEvent,
+        Phase,
+        TimelineEntry,
+        TransitionReport,
+        UpdateStatus,
+    )
 
 __all__ = [
     "act",
@@ -80,5 +87,5 @@ async def record_transition(status: UpdateStatus, previous: Phase | None) -> Non
     )
 
 
-async def notify(event: str, status: UpdateStatus) -> None:
+async def notify(event: NotificationEvent, status: UpdateStatus) -> None:
     await act(names.NOTIFY, Notification(event=event, status=status), type(None))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         HealthInput,
         HealthReport,
         HealthState,
+        NotificationEvent,
         Phase,
         Proposal,
         RejectIn,
@@ -40,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ["UpdateWorkflow"]
 
+Decision = Literal["approve", "reject"]
+
 _WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
 _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
@@ -52,7 +56,7 @@ class UpdateWorkflow:
         self._evaluation: Evaluation | None = None
         self._grant: SlotGrant | None = None
         self._holding_slot = False
-        self._decision: str | None = None
+        self._decision: Decision | None = None
         self._superseded_by: str | None = None
 
     # -- the run -----------------------------------------------------------------------------
@@ -83,7 +87,7 @@ class UpdateWorkflow:
         if not evaluation.eligible:
             await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
             return
-        await self._notify("update.detected")
+        await self._notify(NotificationEvent.DETECTED)
 
         if not await self._take_slot(proposal, evaluation):
             return
@@ -122,7 +126,7 @@ class UpdateWorkflow:
         monitored = evaluation.auto_rollback and proposal.workload.kind != WorkloadKind.CRONJOB
         if not monitored:
             await self._finish(Phase.COMPLETED, "applied", f"{evaluation.new_image} applied")
-            await self._notify("update.completed")
+            await self._notify(NotificationEvent.COMPLETED)
             return
         await self._monitor(evaluation, result.generation)
 
@@ -209,7 +213,7 @@ class UpdateWorkflow:
         await self._transition(
             Phase.PENDING, "awaiting-approval", f"approve or reject before {expires.isoformat()}"
         )
-        await self._notify("request.created")
+        await self._notify(NotificationEvent.REQUEST_CREATED)
         try:
             await workflow.wait_condition(
                 lambda: self._decision is not None or self._superseded_by is not None,
@@ -218,7 +222,7 @@ class UpdateWorkflow:
             )
         except TimeoutError:
             await self._finish(Phase.EXPIRED, "expired", "nobody approved before the deadline")
-            await self._notify("request.expired")
+            await self._notify(NotificationEvent.EXPIRED)
             return False
         if self._decision is None:
             await self._supersede(self._superseded_by)
@@ -228,10 +232,10 @@ class UpdateWorkflow:
             await self._finish(
                 Phase.REJECTED, "rejected", self._state.message or "rejected by an approver"
             )
-            await self._notify("update.rejected")
+            await self._notify(NotificationEvent.REJECTED)
             return False
         await self._transition(Phase.APPROVED, "approved", f"approved by {self._state.approved_by}")
-        await self._notify("update.approved")
+        await self._notify(NotificationEvent.APPROVED)
         return True
 
     async def _monitor(self, evaluation: Evaluation, generation: int) -> None:
@@ -257,7 +261,7 @@ class UpdateWorkflow:
             last = report.message
             if report.state == HealthState.HEALTHY:
                 await self._finish(Phase.COMPLETED, "healthy", report.message)
-                await self._notify("update.completed")
+                await self._notify(NotificationEvent.COMPLETED)
                 return
             failures = failures + 1 if report.state == HealthState.FAILING else 0
             if failures >= evaluation.health_check_retries:
@@ -268,7 +272,7 @@ class UpdateWorkflow:
     async def _roll_back(self, evaluation: Evaluation, why: str) -> None:
         proposal = self._proposal_or_fail()
         self._update(message=why)
-        await self._notify("rollback.triggered")
+        await self._notify(NotificationEvent.ROLLBACK_TRIGGERED)
         result: ApplyResult = await common.act(
             names.APPLY,
             ApplyInput(
@@ -285,13 +289,13 @@ class UpdateWorkflow:
         )
         if not result.applied:
             await self._finish(Phase.FAILED, "rollback-failed", f"{why}; {result.message}")
-            await self._notify("rollback.failed")
+            await self._notify(NotificationEvent.ROLLBACK_FAILED)
             return
         await self._remember("failed")
         await self._finish(
             Phase.ROLLED_BACK, "rolled-back", f"{why}; restored {evaluation.current_image}"
         )
-        await self._notify("rollback.completed")
+        await self._notify(NotificationEvent.ROLLBACK_COMPLETED)
 
     # -- human decisions ---------------------------------------------------------------------
 
@@ -388,9 +392,9 @@ class UpdateWorkflow:
 
     async def _supersede(self, by: str | None) -> None:
         await self._finish(Phase.SUPERSEDED, "superseded", f"superseded by {by or 'a newer tag'}")
-        await self._notify("request.superseded")
+        await self._notify(NotificationEvent.SUPERSEDED)
 
-    async def _remember(self, why: str) -> None:
+    async def _remember(self, why: Literal["rejected", "failed"]) -> None:
         proposal = self._proposal_or_fail()
         await common.act(
             names.REMEMBER_TAG,
@@ -413,5 +417,5 @@ class UpdateWorkflow:
     async def _finish(self, phase: Phase, reason: str, message: str) -> None:
         await self._transition(phase, reason, message)
 
-    async def _notify(self, event: str) -> None:
+    async def _notify(self, event: NotificationEvent) -> None:
         await common.notify(event, self._state)

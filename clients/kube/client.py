@@ -26,7 +26,6 @@ __all__ = [
     "Kube",
     "KubeError",
     "NotFound",
-    "api_version",
     "collection_path",
     "resource_path",
 ]
@@ -59,11 +58,7 @@ own (the watcher) catch them together with `KubeError`."""
 
 
 _GROUPS: dict[WorkloadKind, tuple[str, str]] = {
-    WorkloadKind.DEPLOYMENT: ("/apis/apps/v1", "deployments"),
-    WorkloadKind.STATEFULSET: ("/apis/apps/v1", "statefulsets"),
-    WorkloadKind.DAEMONSET: ("/apis/apps/v1", "daemonsets"),
-    WorkloadKind.CRONJOB: ("/apis/batch/v1", "cronjobs"),
-    WorkloadKind.HELMRELEASE: ("/apis/helm.toolkit.fluxcd.io/v2", "helmreleases"),
+    kind: (f"/apis/{kind.api_version}", kind.value.lower() + "s") for kind in WorkloadKind
 }
 
 
@@ -79,11 +74,6 @@ def collection_path(kind: WorkloadKind, namespace: str | None = None) -> str:
         return resource_path(kind, namespace)
     group, plural = _GROUPS[kind]
     return f"{group}/{plural}"
-
-
-def api_version(kind: WorkloadKind) -> str:
-    """`apps/v1`, `batch/v1`, `helm.toolkit.fluxcd.io/v2`: what `involvedObject` needs."""
-    return _GROUPS[kind][0].removeprefix("/apis/")
 
 
 class Kube:

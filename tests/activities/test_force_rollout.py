@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from activities.updates import UpdateActivities, plan_rollback
+from activities.updates import UpdateActivities
 from clients.kube.client import Conflict, NotFound
-from headwind import annotations, records, workloads
+from headwind import annotations, records, rollbacks, workloads
 from headwind.models import (
     ApplyInput,
     EvaluateInput,
@@ -246,7 +246,7 @@ def test_a_rollback_plan_skips_restarts() -> None:
          "at": "2025-01-01T03:04:05Z"},
     ]  # fmt: skip
     obj = deployment(f"{REPO}:1.0", update_history=json.dumps(history))
-    plan = plan_rollback(
+    plan = rollbacks.plan(
         WorkloadKind.DEPLOYMENT, obj, RollbackRequest(workload=WEB, container="main")
     )
     assert (plan.possible, plan.target_image) == (True, f"{REPO}:0.9")

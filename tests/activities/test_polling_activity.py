@@ -19,7 +19,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.polling import PollingActivities
 from clients import charts, oci
-from headwind import annotations, watched
+from headwind import watched
 from headwind.index import ImageIndex
 from headwind.models import Proposal, WorkloadKind
 from headwind.polling import PollRequest, PollResult
@@ -189,11 +189,11 @@ async def test_force_records_the_first_build_it_sees_instead_of_rolling_out() ->
         result = await r.poll()
     assert r.proposed == []
     assert result.baselines == 1
-    ((path, body),) = r.kube.patches
+    ((path, ops),) = r.kube.patches
     assert path == path_of("web")
-    assert body["metadata"]["resourceVersion"] == "42"
-    recorded = json.loads(body["metadata"]["annotations"][annotations.DIGESTS])
-    assert recorded == {"main": {"tag": "latest", "digest": NEW}}
+    assert ops[0] == {"op": "test", "path": "/metadata/resourceVersion", "value": "42"}
+    (written,) = [op["value"] for op in ops if op["path"].endswith("headwind.sh~1digests")]
+    assert json.loads(written) == {"main": {"tag": "latest", "digest": NEW}}
 
 
 async def test_a_baseline_is_not_written_when_the_workload_changed_meanwhile() -> None:

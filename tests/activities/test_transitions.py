@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.transitions import TransitionActivities, request_body
+from activities.transitions import TransitionActivities
 from clients.kube.client import Conflict, NotFound
+from headwind.mirroring import request_body
 from headwind.models import Phase, TransitionReport, UpdateStatus, WorkloadKind, WorkloadRef
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,11 +15,11 @@ JsonObj = dict[str, Any]
 
 @dataclass
 class FakeKube:
-    """Objects by REST path; GETs and merge patches are recorded."""
+    """Objects by REST path; GETs and JSON patches are recorded."""
 
     objects: dict[str, JsonObj] = field(default_factory=dict)
     gets: list[str] = field(default_factory=list)
-    patches: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    patches: list[tuple[str, list[Mapping[str, Any]]]] = field(default_factory=list)
     conflict_on_patch: bool = False
 
     def get(self, path: str) -> JsonObj:
@@ -28,10 +28,10 @@ class FakeKube:
             raise NotFound(404, f"{path} not found")
         return self.objects[path]
 
-    def merge_patch(self, path: str, body: Mapping[str, Any]) -> JsonObj:
+    def json_patch(self, path: str, ops: Sequence[Mapping[str, Any]]) -> JsonObj:
         if self.conflict_on_patch:
-            raise Conflict(409, "the object has been modified")
-        self.patches.append((path, body))
+            raise Conflict(422, "the test operation failed")
+        self.patches.append((path, list(ops)))
         return self.objects[path]
 
 

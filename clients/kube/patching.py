@@ -1,0 +1,52 @@
+"""Read, decide, write: one optimistic read-modify-write of a Kubernetes object.
+
+Every change Headwind makes to a workload (the image and its history, remembered tags, a
+recorded digest) is decided from the object as read, so it must not land on an object that
+changed in between. The patch starts with a JSON Patch `test` of the resourceVersion read: a
+concurrent writer makes it fail, and the decision is made again on a fresh read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from clients.kube.client import Conflict, JsonObj
+
+__all__ = ["ATTEMPTS", "Ops", "Patchable", "read_modify_write"]
+
+ATTEMPTS = 5
+"""Fresh reads before giving up; more would only mean fighting a controller that keeps writing."""
+
+Ops = Sequence[Mapping[str, Any]]
+
+
+class Patchable(Protocol):
+    """What a read-modify-write needs of a client (`clients.kube.client.Kube` is one)."""
+
+    def get(self, path: str) -> JsonObj: ...
+
+    def json_patch(self, path: str, ops: Sequence[Mapping[str, Any]]) -> JsonObj: ...
+
+
+def read_modify_write(
+    kube: Patchable, path: str, change: Callable[[JsonObj], Ops | None], *, attempts: int = ATTEMPTS
+) -> JsonObj | None:
+    """GET `path`, let `change` build a JSON Patch from it, send it guarded by the version read.
+
+    `change` returns None when there is nothing to write (then so does this function), else
+    the operations. Raises `NotFound` when the object is gone and `Conflict` when it kept
+    changing for `attempts` reads.
+    """
+    for _ in range(attempts):
+        obj = kube.get(path)
+        ops = change(obj)
+        if ops is None:
+            return None
+        version = (obj.get("metadata") or {}).get("resourceVersion")
+        guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}]
+        try:
+            return kube.json_patch(path, [*guard, *ops] if version else ops)
+        except Conflict:
+            continue
+    raise Conflict(409, f"{path} kept changing; gave up after {attempts} reads")
