@@ -1,4 +1,4 @@
-"""OCI Distribution API client: tags, manifest digests and pushes, for any registry.
+"""OCI Distribution API client, read path: tag lists and manifest digests, for any registry.
 
 The facade of the package; import it as a namespace and qualify at the call site::
 
@@ -8,11 +8,12 @@ The facade of the package; import it as a namespace and qualify at the call site
     tags = await client.list_tags("ghcr.io", "team/app", credentials=creds)
 
 Modules, bottom up: `settings` (tunables), `errors` (exception hierarchy), `mediatypes`,
-`digests`, `endpoints` (http or https, Docker Hub's API host), `challenges`
-(`WWW-Authenticate`), `auth` (credentials, token cache), `dockerconfig` (credentials from
-imagePullSecrets), `retrying` (429/`Retry-After`),
+`digests`, `names` (repository and reference grammar), `endpoints` (http or https, Docker
+Hub's API host), `challenges` (`WWW-Authenticate`), `auth` (credentials, token cache),
+`dockerconfig` (credentials from imagePullSecrets), `retrying` (429/`Retry-After`),
 `responses` (answer -> exception), `session` (one authenticated, retried, limited request),
-`client` (the operations).
+`client` (the operations). The operator never writes to a registry; pushing is the local
+environment's (`headwind_dev.uploading`), on the client's `session`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .errors import (
     RegistryUnreachableError,
 )
 from .models import Descriptor, Manifest
+from .names import check_reference, check_repository
 from .session import ResponseHook
 from .settings import DEFAULT_INSECURE_REGISTRIES, OciSettings
 
@@ -65,6 +67,8 @@ __all__ = [
     "RegistryUnreachableError",
     "ResponseHook",
     "api_base_url",
+    "check_reference",
+    "check_repository",
     "find_credentials",
     "is_digest",
     "is_insecure",

@@ -1,9 +1,9 @@
-"""The OCI Distribution API operations Headwind needs: read tags and digests, push content.
+"""The OCI Distribution API operations Headwind needs to detect updates: tags and digests.
 
-Reading serves detection (SPEC §7): tag lists with `Link` pagination, manifest digests by
-HEAD (a GET counts against Docker Hub's pull limit, a HEAD does not). Pushing serves the
-local environment and the tests (`headwind dev push`, OCI Helm charts): blobs by a
-monolithic upload, manifests by PUT. Authentication, retries and limits are the session's.
+Detection (docs/detection.md) reads tag lists with `Link` pagination and manifest digests by
+HEAD (a GET counts against Docker Hub's pull limit, a HEAD does not). Authentication,
+retries and limits are the session's. The client only reads; the local environment's
+pusher (`headwind_dev.uploading`) writes through the same session.
 
 Registries are named as in image references (`localhost:5000`, `docker.io`, `ghcr.io`);
 repositories are full paths (`library/nginx`, `team/app`): normalising `nginx` to
@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 
-from . import auth, digests, errors, mediatypes, responses
+from . import auth, digests, errors, mediatypes, names, responses
 from .models import Descriptor, Manifest
 from .session import ResponseHook, Session, Sleep
 from .settings import OciSettings
 
 __all__ = ["RegistryClient"]
 
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REPOSITORY = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
-_TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
 _CATALOG_SCOPE = "registry:catalog:*"
 
 
@@ -56,6 +52,16 @@ class RegistryClient:
         self._session = Session(
             http, self.settings, on_response=on_response, sleep=sleep, rng=rng, clock=clock
         )
+
+    @property
+    def session(self) -> Session:
+        """The one path every request of this client takes: tokens, retries, limits, hook.
+
+        Public so that a client extending this one (the local environment's pusher) sends
+        its own requests through it and shares the cached tokens, the per-registry limit
+        and the `on_response` hook, instead of opening a second session.
+        """
+        return self._session
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -84,7 +90,7 @@ class RegistryClient:
         page_size: int | None = None,
     ) -> AsyncIterator[str]:
         """Tags page by page, for callers that can stop early or must bound memory."""
-        _check_repository(repository)
+        names.check_repository(repository)
         return self._paginate(
             registry,
             f"/v2/{repository}/tags/list",
@@ -153,8 +159,8 @@ class RegistryClient:
         credentials: auth.Credentials | None,
     ) -> httpx.Response:
         """HEAD or GET one manifest by tag or digest; any answer but 200 raises."""
-        _check_repository(repository)
-        _check_reference(reference)
+        names.check_repository(repository)
+        names.check_reference(reference)
         response = await self._session.request(
             method,
             registry,
@@ -199,140 +205,7 @@ class RegistryClient:
         media_type = _media_type(response) or _declared_media_type(content)
         return Manifest(Descriptor(media_type, digest, len(content)), content)
 
-    async def blob_exists(
-        self,
-        registry: str,
-        repository: str,
-        digest: str,
-        *,
-        credentials: auth.Credentials | None = None,
-    ) -> bool:
-        """Whether the repository holds the blob `digest`."""
-        return await self._blob_exists(
-            registry, repository, digest, credentials, auth.repository_scope(repository)
-        )
-
-    # -- writing ----------------------------------------------------------------------------
-
-    async def push_blob(
-        self,
-        registry: str,
-        repository: str,
-        data: bytes,
-        *,
-        media_type: str,
-        credentials: auth.Credentials | None = None,
-    ) -> Descriptor:
-        """Upload `data` unless the repository already has it; its descriptor either way.
-
-        A monolithic upload (POST for an upload URL, then one PUT with the digest): Headwind
-        only pushes small synthetic images and charts, so chunking would buy nothing.
-        """
-        _check_repository(repository)
-        descriptor = Descriptor(media_type, digests.sha256_digest(data), len(data))
-        scope = auth.repository_scope(repository, push=True)
-        if await self._blob_exists(registry, repository, descriptor.digest, credentials, scope):
-            return descriptor
-        started = await self._session.request(
-            "POST",
-            registry,
-            f"/v2/{repository}/blobs/uploads/",
-            scope=scope,
-            credentials=credentials,
-            repository=repository,
-            headers={"Content-Length": "0"},
-        )
-        if started.status_code != 202:
-            raise responses.error_for_response(
-                started, registry=registry, repository=repository, action="start a blob upload"
-            )
-        location = started.headers.get("Location")
-        if not location:
-            raise errors.RegistryProtocolError(
-                "blob upload started without a Location", registry=registry, repository=repository
-            )
-        upload_url = started.url.join(location).copy_merge_params({"digest": descriptor.digest})
-        finished = await self._session.request(
-            "PUT",
-            registry,
-            upload_url,
-            scope=scope,
-            credentials=credentials,
-            repository=repository,
-            headers={"Content-Type": "application/octet-stream"},
-            content=data,
-        )
-        if finished.status_code != 201:
-            raise responses.error_for_response(
-                finished, registry=registry, repository=repository, action="upload a blob"
-            )
-        _check_digest_header(finished, descriptor.digest, registry, repository)
-        return descriptor
-
-    async def put_manifest(
-        self,
-        registry: str,
-        repository: str,
-        reference: str,
-        content: bytes,
-        *,
-        media_type: str,
-        credentials: auth.Credentials | None = None,
-    ) -> Descriptor:
-        """Store a manifest or index under a tag (or its digest); its descriptor.
-
-        Every blob and, for an index, every manifest it references must already be pushed:
-        registries check.
-        """
-        _check_repository(repository)
-        _check_reference(reference)
-        descriptor = Descriptor(media_type, digests.sha256_digest(content), len(content))
-        response = await self._session.request(
-            "PUT",
-            registry,
-            f"/v2/{repository}/manifests/{reference}",
-            scope=auth.repository_scope(repository, push=True),
-            credentials=credentials,
-            repository=repository,
-            headers={"Content-Type": media_type},
-            content=content,
-        )
-        if response.status_code not in (200, 201):
-            raise responses.error_for_response(
-                response, registry=registry, repository=repository, action=f"PUT {reference}"
-            )
-        _check_digest_header(response, descriptor.digest, registry, repository)
-        return descriptor
-
     # -- helpers ----------------------------------------------------------------------------
-
-    async def _blob_exists(
-        self,
-        registry: str,
-        repository: str,
-        digest: str,
-        credentials: auth.Credentials | None,
-        scope: str,
-    ) -> bool:
-        _check_repository(repository)
-        if not digests.is_digest(digest):
-            raise ValueError(f"not a digest: {digest!r}")
-        response = await self._session.request(
-            "HEAD",
-            registry,
-            f"/v2/{repository}/blobs/{digest}",
-            scope=scope,
-            credentials=credentials,
-            repository=repository,
-        )
-        # A registry on object storage may answer a blob HEAD with a redirect to the bucket.
-        if response.status_code == 200 or response.is_redirect:
-            return True
-        if response.status_code == 404:
-            return False
-        raise responses.error_for_response(
-            response, registry=registry, repository=repository, action=f"HEAD blob {digest}"
-        )
 
     async def _paginate(
         self,
@@ -398,17 +271,6 @@ class RegistryClient:
         )
 
 
-def _check_repository(repository: str) -> None:
-    """Refuse names outside the OCI grammar: they would be spliced into URL paths."""
-    if not _REPOSITORY.match(repository):
-        raise ValueError(f"not a valid repository name: {repository!r}")
-
-
-def _check_reference(reference: str) -> None:
-    if not (_TAG.match(reference) or digests.is_digest(reference)):
-        raise ValueError(f"not a valid tag or digest: {reference!r}")
-
-
 def _media_type(response: httpx.Response) -> str:
     content_type: str = response.headers.get("Content-Type", "")
     return content_type.split(";")[0].strip()
@@ -422,15 +284,3 @@ def _declared_media_type(content: bytes) -> str:
         return ""
     declared = manifest.get("mediaType")
     return declared if isinstance(declared, str) else ""
-
-
-def _check_digest_header(
-    response: httpx.Response, expected: str, registry: str, repository: str
-) -> None:
-    claimed = response.headers.get("Docker-Content-Digest")
-    if claimed and claimed != expected:
-        raise errors.DigestMismatchError(
-            f"pushed {expected}, the registry stored {claimed}",
-            registry=registry,
-            repository=repository,
-        )

@@ -1,8 +1,8 @@
 """`headwind dev publish-chart`: publish a minimal Helm chart version, over HTTP or as OCI.
 
-Helm discovery (SPEC §7) reads chart versions from an HTTP repository's `index.yaml` and
-from OCI registries. Tests and demos need to publish a newer version of a chart to either,
-without the `helm` binary, so this module writes what Helm itself would:
+Helm discovery (docs/detection.md) reads chart versions from an HTTP repository's
+`index.yaml` and from OCI registries. Tests and demos need to publish a newer version of a
+chart to either, without the `helm` binary, so this module writes what Helm itself would:
 
 - a chart archive `<name>-<version>.tgz` holding `<name>/Chart.yaml` (apiVersion v2),
   `values.yaml` and one template;
@@ -35,7 +35,7 @@ import yaml
 
 from clients import oci
 
-from . import push
+from . import push, uploading
 from . import settings as dev_settings
 
 __all__ = [
@@ -172,7 +172,7 @@ def publish_to_directory(
 
 
 async def push_chart_oci(
-    client: oci.RegistryClient,
+    client: uploading.RegistryPusher,
     registry: str,
     repository: str,
     archive: bytes,
@@ -289,7 +289,7 @@ def publish_chart_command(
 
     async def run() -> oci.Descriptor:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            client = oci.RegistryClient(http, push.client_settings(registry, insecure))
+            client = uploading.RegistryPusher(http, push.client_settings(registry, insecure))
             return await push_chart_oci(
                 client, registry, repository, archive, metadata, credentials=credentials
             )

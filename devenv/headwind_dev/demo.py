@@ -16,8 +16,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from clients import oci
-from headwind_dev import environment, kubectl, push, settings
+from headwind_dev import environment, kubectl, push, settings, uploading
 
 __all__ = ["NAMESPACE", "demo_command", "manifests"]
 
@@ -62,7 +61,7 @@ def manifests(registry: str) -> list[dict[str, Any]]:
 
 async def _push_first_tags(registry: str) -> None:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        client = oci.RegistryClient(http, push.client_settings(registry, None))
+        client = uploading.RegistryPusher(http, push.client_settings(registry, None))
         for name in ("web", "api"):
             repository = f"demo/{name}"
             image = push.build_image(repository, _FIRST_TAG, (push.Platform("linux", "amd64"),))

@@ -30,6 +30,7 @@ from clients import oci
 from headwind import images
 
 from . import settings as dev_settings
+from . import uploading
 
 __all__ = [
     "Blob",
@@ -189,7 +190,7 @@ def _platform_image(repository: str, tag: str, platform: Platform, salt: str) ->
 
 
 async def push_image(
-    client: oci.RegistryClient,
+    client: uploading.RegistryPusher,
     registry: str,
     repository: str,
     tag: str,
@@ -331,7 +332,7 @@ def push_command(
 
     async def run() -> oci.Descriptor:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            client = oci.RegistryClient(http, client_settings(target, insecure))
+            client = uploading.RegistryPusher(http, client_settings(target, insecure))
             return await push_image(client, target, repository, tag, image, credentials=credentials)
 
     try:

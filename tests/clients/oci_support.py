@@ -2,6 +2,7 @@
 
 Each test writes its registry as a small handler function; `registry_client` wires it into a
 `RegistryClient` whose sleeps are recorded instead of slept and whose clock is a counter.
+`harnessed` does the same for a class extending the client (the local environment's pusher).
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from clients import oci
 
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
+ClientT = TypeVar("ClientT", bound=oci.RegistryClient)
 
 
 @dataclass
-class Harness:
+class Harness(Generic[ClientT]):
     """A client and what it did: requests sent, sleeps asked for, responses reported."""
 
-    client: oci.RegistryClient
+    client: ClientT
     requests: list[httpx.Request] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
     reported: list[tuple[str, int]] = field(default_factory=list)
@@ -37,7 +39,16 @@ class Harness:
 @asynccontextmanager
 async def registry_client(
     handler: Handler, settings: oci.OciSettings | None = None
-) -> AsyncIterator[Harness]:
+) -> AsyncIterator[Harness[oci.RegistryClient]]:
+    async with harnessed(oci.RegistryClient, handler, settings) as harness:
+        yield harness
+
+
+@asynccontextmanager
+async def harnessed(
+    kind: type[ClientT], handler: Handler, settings: oci.OciSettings | None = None
+) -> AsyncIterator[Harness[ClientT]]:
+    """A `kind` (the client or a class extending it) answered by `handler`."""
     seen: list[httpx.Request] = []
 
     async def recording(request: httpx.Request) -> httpx.Response:
@@ -48,12 +59,12 @@ async def registry_client(
         return response
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(recording)) as http:
-        harness: Harness
+        harness: Harness[ClientT]
 
         async def sleep(seconds: float) -> None:
             harness.sleeps.append(seconds)
 
-        client = oci.RegistryClient(
+        client = kind(
             http,
             settings,
             on_response=lambda registry, status: harness.reported.append((registry, status)),

@@ -223,22 +223,3 @@ async def test_authentication_failures_are_clear(
     assert raised.value.registry == REGISTRY
     assert raised.value.repository == "team/app"
     assert not raised.value.retryable
-
-
-async def test_push_uses_the_scope_the_challenge_names() -> None:
-    push_challenge = BEARER_CHALLENGE.replace(":pull", ":pull,push")
-    tokens: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "auth.example.com":
-            tokens.append(request.url.params["scope"])
-            return json_response(200, {"token": "push-token"})
-        if request.headers.get("Authorization") != "Bearer push-token":
-            return unauthorized(push_challenge)
-        if request.method == "HEAD":
-            return httpx.Response(200)
-        raise AssertionError(f"unexpected {request.method} {request.url}")
-
-    async with registry_client(handler) as harness:
-        await harness.client.push_blob(REGISTRY, "team/app", b"x", media_type="a/b")
-    assert tokens == ["repository:team/app:pull,push"]

@@ -108,21 +108,6 @@ async def test_final_failures(
     assert len(harness.requests) == requests
 
 
-async def test_post_is_not_resent_after_a_dropped_connection() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "HEAD":
-            return httpx.Response(404)
-        raise httpx.ReadError("connection reset")
-
-    async with registry_client(handler, SETTINGS) as harness:
-        with pytest.raises(oci.RegistryUnreachableError, match="ReadError"):
-            await harness.client.push_blob(REGISTRY, "team/app", b"x", media_type="a/b")
-    assert harness.paths() == [
-        "HEAD /v2/team/app/blobs/" + oci.sha256_digest(b"x"),
-        "POST /v2/team/app/blobs/uploads/",
-    ]
-
-
 async def test_every_response_is_reported_with_its_registry_and_status() -> None:
     answers = sequence(too_many("0"), httpx.Response(503), OK)
     async with registry_client(answers, SETTINGS) as harness:

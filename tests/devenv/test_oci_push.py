@@ -1,19 +1,38 @@
-"""Pushing: blobs by monolithic upload (skipped when present) and manifests by PUT."""
+"""Pushing: blobs by monolithic upload (skipped when present) and manifests by PUT.
+
+The pusher sends its requests through the client's session, so the session's rules (the
+scope a bearer challenge names, no resending of a POST) are checked here for writes.
+"""
 
 from __future__ import annotations
 
 import base64
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
+from headwind_dev import uploading
 
 from clients import oci
 from clients.oci import mediatypes
-from tests.clients.oci_support import Handler, oci_error, registry_client
+from tests.clients.oci_support import (
+    BEARER_CHALLENGE,
+    Handler,
+    Harness,
+    harnessed,
+    json_response,
+    oci_error,
+)
 
 REGISTRY = "localhost:5000"
 DATA = b"layer bytes"
 DIGEST = oci.sha256_digest(DATA)
+
+
+def pusher(
+    handler: Handler, settings: oci.OciSettings | None = None
+) -> AbstractAsyncContextManager[Harness[uploading.RegistryPusher]]:
+    return harnessed(uploading.RegistryPusher, handler, settings)
 
 
 class UploadingRegistry:
@@ -44,7 +63,7 @@ class UploadingRegistry:
 
 async def test_push_blob_uploads_with_post_then_put_keeping_the_upload_state() -> None:
     registry = UploadingRegistry()
-    async with registry_client(registry) as harness:
+    async with pusher(registry) as harness:
         descriptor = await harness.client.push_blob(
             REGISTRY, "team/app", DATA, media_type=mediatypes.OCI_LAYER_GZIP
         )
@@ -62,7 +81,7 @@ async def test_push_blob_uploads_with_post_then_put_keeping_the_upload_state() -
 
 
 async def test_push_blob_skips_blobs_the_registry_has() -> None:
-    async with registry_client(UploadingRegistry(has_blob=True)) as harness:
+    async with pusher(UploadingRegistry(has_blob=True)) as harness:
         descriptor = await harness.client.push_blob(REGISTRY, "team/app", DATA, media_type="x/y")
     assert descriptor.digest == DIGEST
     assert harness.paths() == [f"HEAD /v2/team/app/blobs/{DIGEST}"]
@@ -81,7 +100,7 @@ async def test_credentials_are_not_sent_to_an_upload_location_on_another_host() 
             return httpx.Response(201, headers={"Docker-Content-Digest": digest})
         return registry(request)
 
-    async with registry_client(handler) as harness:
+    async with pusher(handler) as harness:
         await harness.client.push_blob(
             REGISTRY, "team/app", DATA, media_type="x/y", credentials=alice
         )
@@ -92,7 +111,7 @@ async def test_credentials_are_not_sent_to_an_upload_location_on_another_host() 
 
 async def test_put_manifest_sends_its_media_type_and_returns_its_descriptor() -> None:
     content = b'{"schemaVersion":2}'
-    async with registry_client(UploadingRegistry()) as harness:
+    async with pusher(UploadingRegistry()) as harness:
         descriptor = await harness.client.put_manifest(
             REGISTRY, "team/app", "1.0", content, media_type=mediatypes.OCI_MANIFEST
         )
@@ -151,17 +170,51 @@ async def test_put_manifest_sends_its_media_type_and_returns_its_descriptor() ->
     ],
 )
 async def test_push_errors(handler: Handler, error: type[oci.RegistryError], message: str) -> None:
-    async with registry_client(handler) as harness:
+    async with pusher(handler) as harness:
         with pytest.raises(error, match=message):
             await harness.client.push_blob(REGISTRY, "team/app", DATA, media_type="x/y")
 
 
 async def test_put_manifest_refused_by_the_registry() -> None:
     answer = oci_error(400, "MANIFEST_BLOB_UNKNOWN", "blob unknown to registry")
-    async with registry_client(lambda r: answer) as harness:
+    async with pusher(lambda r: answer) as harness:
         with pytest.raises(oci.RegistryResponseError, match="MANIFEST_BLOB_UNKNOWN") as raised:
             await harness.client.put_manifest(
                 REGISTRY, "team/app", "1.0", b"{}", media_type=mediatypes.OCI_MANIFEST
             )
     assert raised.value.status == 400
     assert raised.value.codes == ("MANIFEST_BLOB_UNKNOWN",)
+
+
+async def test_push_uses_the_scope_the_challenge_names() -> None:
+    push_challenge = BEARER_CHALLENGE.replace(":pull", ":pull,push")
+    tokens: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "auth.example.com":
+            tokens.append(request.url.params["scope"])
+            return json_response(200, {"token": "push-token"})
+        if request.headers.get("Authorization") != "Bearer push-token":
+            return oci_error(401, "UNAUTHORIZED", **{"WWW-Authenticate": push_challenge})
+        if request.method == "HEAD":
+            return httpx.Response(200)
+        raise AssertionError(f"unexpected {request.method} {request.url}")
+
+    async with pusher(handler) as harness:
+        await harness.client.push_blob(REGISTRY, "team/app", b"x", media_type="a/b")
+    assert tokens == ["repository:team/app:pull,push"]
+
+
+async def test_post_is_not_resent_after_a_dropped_connection() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "HEAD":
+            return httpx.Response(404)
+        raise httpx.ReadError("connection reset")
+
+    async with pusher(handler, oci.OciSettings(max_retries=3)) as harness:
+        with pytest.raises(oci.RegistryUnreachableError, match="ReadError"):
+            await harness.client.push_blob(REGISTRY, "team/app", b"x", media_type="a/b")
+    assert harness.paths() == [
+        "HEAD /v2/team/app/blobs/" + oci.sha256_digest(b"x"),
+        "POST /v2/team/app/blobs/uploads/",
+    ]

@@ -17,10 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from headwind_dev import charts
+from headwind_dev import charts, uploading
 from headwind_dev.status import DevStatus
 
-from clients import oci
 from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
 
@@ -50,7 +49,7 @@ def _publish_oci(registry: str, path: str, name: str, version: str) -> None:
     async def push() -> None:
         async with httpx.AsyncClient(timeout=30) as http:
             await charts.push_chart_oci(
-                oci.RegistryClient(http),
+                uploading.RegistryPusher(http),
                 registry,
                 f"{path}/{name}",
                 charts.build_chart(name, version),

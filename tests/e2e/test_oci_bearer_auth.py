@@ -32,7 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from headwind_dev import push
+from headwind_dev import push, uploading
 
 from clients import oci
 
@@ -216,19 +216,19 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[oci.RegistryClient]:
+async def client() -> AsyncIterator[uploading.RegistryPusher]:
     async with httpx.AsyncClient(timeout=10.0) as http:
-        yield oci.RegistryClient(http)
+        yield uploading.RegistryPusher(http)
 
 
-async def _push(client: oci.RegistryClient, registry: str, repository: str, tag: str) -> str:
+async def _push(client: uploading.RegistryPusher, registry: str, repository: str, tag: str) -> str:
     image = push.build_image(repository, tag, (push.Platform("linux", "amd64"),))
     pushed = await push.push_image(client, registry, repository, tag, image, credentials=ALICE)
     return pushed.digest
 
 
 async def test_push_and_read_with_credentials_exchanged_for_tokens(
-    client: oci.RegistryClient, token_registry: TokenRegistry
+    client: uploading.RegistryPusher, token_registry: TokenRegistry
 ) -> None:
     registry = token_registry.address
     digest = await _push(client, registry, "team/app", "1.0")
@@ -248,7 +248,7 @@ async def test_push_and_read_with_credentials_exchanged_for_tokens(
 
 
 async def test_tokens_are_reused_across_requests(
-    client: oci.RegistryClient, token_registry: TokenRegistry
+    client: uploading.RegistryPusher, token_registry: TokenRegistry
 ) -> None:
     registry = token_registry.address
     await _push(client, registry, "team/reuse", "1.0")
@@ -261,7 +261,7 @@ async def test_tokens_are_reused_across_requests(
 
 
 async def test_anonymous_pull_of_a_public_repository(
-    client: oci.RegistryClient, token_registry: TokenRegistry
+    client: uploading.RegistryPusher, token_registry: TokenRegistry
 ) -> None:
     registry = token_registry.address
     digest = await _push(client, registry, "public/app", "2.0")
@@ -288,7 +288,7 @@ async def test_anonymous_pull_of_a_public_repository(
     ],
 )
 async def test_private_repository_refuses_with_a_clear_error(
-    client: oci.RegistryClient,
+    client: uploading.RegistryPusher,
     token_registry: TokenRegistry,
     credentials: oci.Credentials | None,
     message: str,

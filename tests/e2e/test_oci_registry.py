@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from headwind_dev import charts, push
+from headwind_dev import charts, push, uploading
 from typer.testing import CliRunner
 
 from clients import oci
@@ -69,13 +69,13 @@ def counter() -> Counter:
 
 
 @pytest.fixture
-async def client(counter: Counter) -> AsyncIterator[oci.RegistryClient]:
+async def client(counter: Counter) -> AsyncIterator[uploading.RegistryPusher]:
     async with httpx.AsyncClient(timeout=10.0) as http:
-        yield oci.RegistryClient(http, on_response=counter)
+        yield uploading.RegistryPusher(http, on_response=counter)
 
 
 async def _push(
-    client: oci.RegistryClient,
+    client: uploading.RegistryPusher,
     registry: Registry,
     repository: str,
     tag: str,
@@ -89,7 +89,7 @@ async def _push(
 
 
 async def test_single_platform_push_then_head_gives_the_pushed_digest(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     pushed = await _push(client, registry, "single/app", "1.0")
     described = await client.head_manifest(registry.address, "single/app", "1.0")
@@ -101,7 +101,7 @@ async def test_single_platform_push_then_head_gives_the_pushed_digest(
 
 
 async def test_multi_platform_push_is_an_index_and_head_gives_its_digest(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     pushed = await _push(client, registry, "multi/app", "2.0", (AMD64, ARM64))
     described = await client.head_manifest(registry.address, "multi/app", "2.0")
@@ -118,7 +118,7 @@ async def test_multi_platform_push_is_an_index_and_head_gives_its_digest(
 
 
 async def test_a_new_salt_moves_the_same_tag_to_a_new_digest(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     first = await _push(client, registry, "force/app", "1.0")
     second = await _push(client, registry, "force/app", "1.0", salt="rebuild-1")
@@ -129,7 +129,7 @@ async def test_a_new_salt_moves_the_same_tag_to_a_new_digest(
 
 
 async def test_pushing_the_same_image_again_uploads_no_blob(
-    client: oci.RegistryClient, registry: Registry, counter: Counter
+    client: uploading.RegistryPusher, registry: Registry, counter: Counter
 ) -> None:
     await _push(client, registry, "again/app", "1.0", (AMD64, ARM64))
     uploads_started = counter.count(202)
@@ -140,7 +140,7 @@ async def test_pushing_the_same_image_again_uploads_no_blob(
 
 
 async def test_all_tags_are_listed_whatever_the_page_size(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     tags = [f"1.{n}" for n in range(7)]
     for tag in tags:
@@ -153,7 +153,7 @@ async def test_all_tags_are_listed_whatever_the_page_size(
 
 
 async def test_tag_pagination_follows_link_headers_over_several_pages(
-    client: oci.RegistryClient, paginating_registry: Registry, counter: Counter
+    client: uploading.RegistryPusher, paginating_registry: Registry, counter: Counter
 ) -> None:
     tags = [f"1.{n}" for n in range(7)]
     for tag in tags:
@@ -167,7 +167,7 @@ async def test_tag_pagination_follows_link_headers_over_several_pages(
 
 
 async def test_catalog_pagination_follows_the_registrys_link_headers(
-    client: oci.RegistryClient, registry: Registry, counter: Counter
+    client: uploading.RegistryPusher, registry: Registry, counter: Counter
 ) -> None:
     repositories = [f"catalog/r{n}" for n in range(7)]
     for repository in repositories:
@@ -182,7 +182,7 @@ async def test_catalog_pagination_follows_the_registrys_link_headers(
 
 
 async def test_unknown_repository_and_tag_are_not_found(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     await _push(client, registry, "known/app", "1.0")
     with pytest.raises(oci.NotFoundError, match="NAME_UNKNOWN") as repository:
@@ -195,7 +195,7 @@ async def test_unknown_repository_and_tag_are_not_found(
 
 
 async def test_private_registry_with_credentials(
-    client: oci.RegistryClient, private_registry: Registry
+    client: uploading.RegistryPusher, private_registry: Registry
 ) -> None:
     pushed = await _push(client, private_registry, "private/app", "1.0", (AMD64, ARM64))
     tags = await client.list_tags(private_registry.address, "private/app", credentials=USER)
@@ -219,7 +219,7 @@ async def test_private_registry_with_credentials(
     ],
 )
 async def test_private_registry_refuses_with_a_clear_authentication_error(
-    client: oci.RegistryClient,
+    client: uploading.RegistryPusher,
     private_registry: Registry,
     credentials: oci.Credentials | None,
     message: str,
@@ -231,7 +231,7 @@ async def test_private_registry_refuses_with_a_clear_authentication_error(
 
 
 async def test_oci_chart_push_then_list_its_versions_as_tags(
-    client: oci.RegistryClient, registry: Registry
+    client: uploading.RegistryPusher, registry: Registry
 ) -> None:
     versions = ["0.1.0", "0.2.0", "1.0.0+build.7"]
     for version in versions:

@@ -23,12 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
-from headwind_dev import push
+from headwind_dev import push, uploading
 from headwind_dev.status import DevStatus
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from clients import oci
 from headwind import polling
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube, headwind_cli
@@ -265,7 +264,7 @@ async def test_polling_follows_tag_pagination_to_the_last_page(
     address = paginating_registry.address
     repository = _repository("paged")
     async with httpx.AsyncClient(timeout=30) as http:
-        client = oci.RegistryClient(http)
+        client = uploading.RegistryPusher(http)
         for minor in range(10, 70):
             tag = f"1.{minor}.0"
             built = push.build_image(repository, tag, (push.Platform("linux", "amd64"),))
