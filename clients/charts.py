@@ -1,4 +1,4 @@
-"""Chart versions of a HelmRelease's source: Flux `HelmRepository`, HTTP(S) or OCI (SPEC §7).
+"""Chart versions of a HelmRelease's source: Flux `HelmRepository`, HTTP(S) or OCI.
 
 A HelmRelease subscribes to `helm:<namespace>/<HelmRepository name>/<chart>` in the index. A
 scan reads that HelmRepository (`source.toolkit.fluxcd.io/v1`) and lists the chart's versions:

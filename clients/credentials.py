@@ -1,7 +1,7 @@
 """Registry credentials for polling: the ones the workloads themselves pull with.
 
 A private repository is polled with the Docker config of a subscriber's `imagePullSecrets`, or
-its ServiceAccount's (SPEC §7), matched to the registry by the kubelet's rules
+its ServiceAccount's, matched to the registry by the kubelet's rules
 (`oci.find_credentials`). Blocking reads of the cluster, run on a thread by the async poll
 activity; kept for `ttl` seconds so a short polling interval does not become a stream of
 Secret reads. A Secret that is missing, forbidden or not Docker config is skipped (and

@@ -1,6 +1,6 @@
 """The `headwind.sh/*` annotations: one typed, validated view of what a workload's owner asked.
 
-Owners configure Headwind only through annotations (SPEC §3), typed by hand into YAML, so bad
+Owners configure Headwind only through annotations, typed by hand into YAML, so bad
 values are expected. `parse` never raises: every bad value is replaced by a *safe* value and
 returned as an `AnnotationProblem` for the caller to report (Kubernetes Warning Event, metric,
 log line). "Safe" means the value least likely to change a workload against its owner's wishes:
@@ -124,7 +124,7 @@ USER_KEYS = (
     PIN_DIGEST,
     MIN_AGE,
 )
-"""Keys owners write, in SPEC §3's order."""
+"""Keys owners write, in the order docs/configuration.md lists them."""
 
 WRITTEN_KEYS = (LAST_UPDATE, UPDATE_HISTORY, REJECTED_TAGS, FAILED_TAGS, DIGESTS)
 """Keys only Headwind writes."""
@@ -170,12 +170,12 @@ class AnnotationProblem(BaseModel):
 
 
 class WorkloadAnnotations(BaseModel):
-    """Everything the `headwind.sh/*` annotations say, with SPEC §3's defaults."""
+    """Everything the `headwind.sh/*` annotations say, with their documented defaults."""
 
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
     policy: Policy = Field(default_factory=Policy)
-    """`headwind.sh/policy`: which tags qualify (SPEC §4)."""
+    """`headwind.sh/policy`: which tags qualify."""
     pattern: str | None = None
     """`headwind.sh/pattern`: the glob of `glob`; an extra filter for every other policy."""
     require_approval: bool = True

@@ -1,7 +1,7 @@
 """The in-memory index from image repository to the workload containers that run it.
 
 The Kubernetes watcher keeps it current; webhooks and pollers read it. A registry event is
-matched by normalised `registry/repository` (SPEC §5), so handling a webhook never lists the
+matched by normalised `registry/repository`, so handling a webhook never lists the
 cluster and a push to `registry.example.com/team/nginx` never touches Docker Hub's `nginx`.
 Thread-safe: the watch runs in its own thread while the API reads.
 

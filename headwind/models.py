@@ -55,7 +55,7 @@ _API_VERSIONS = {
 
 
 class WorkloadKind(enum.StrEnum):
-    """The kinds of resources Headwind updates (SPEC §2)."""
+    """The kinds of resources Headwind updates."""
 
     DEPLOYMENT = "Deployment"
     STATEFULSET = "StatefulSet"
@@ -94,7 +94,7 @@ class WorkloadKind(enum.StrEnum):
 
 
 class Phase(enum.StrEnum):
-    """Where an update stands. The last eight are terminal (SPEC §6)."""
+    """Where an update stands. The last eight are terminal."""
 
     EVALUATING = "Evaluating"
     WAITING = "Waiting"

@@ -1,4 +1,4 @@
-"""Which repositories to poll and how often: the pure half of registry polling (SPEC §7).
+"""Which repositories to poll and how often: the pure half of registry polling.
 
 Polling is scheduled durably with one Temporal Schedule per repository (`schedule_id`), shared
 by every workload container that runs it, at the shortest interval any of them asks for

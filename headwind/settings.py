@@ -50,7 +50,7 @@ class SettingsError(ValueError):
 
 
 class AuthMode(StrEnum):
-    """How the API and web UI learn who is calling (SPEC §8)."""
+    """How the API and web UI learn who is calling."""
 
     NONE = "none"
     """Everyone is anonymous and may approve: only for a loopback-bound development setup."""

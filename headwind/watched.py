@@ -12,12 +12,12 @@ Decisions written down here (and in docs/configuration.md):
   (`update-history`, ...) do not count: a workload whose owner removed every Headwind
   annotation drops out of the index even though its history stays on it.
 - Init containers are indexed only when `headwind.sh/images` names them (by container name
-  or repository). SPEC §2 makes them opt-in and no other annotation exists for it; naming a
+  or repository). They are opt-in and no other annotation exists for it; naming a
   container is the owner saying "this one too", and an image shared by an init container and
   the main container (a migration step) follows the main container only if asked.
 - A HelmRelease's chart is keyed `helm:<source namespace>/<source name>/<chart>`: a chart
   name alone is no identity (two HelmRepositories may publish `podinfo`), just as an image
-  name alone is not (SPEC §5). The source namespace defaults to the release's namespace, as
+  name alone is not. The source namespace defaults to the release's namespace, as
   Flux does.
 """
 

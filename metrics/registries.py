@@ -1,4 +1,4 @@
-"""Prometheus counters of registry polling and Helm chart discovery (SPEC §10).
+"""Prometheus counters of registry polling and Helm chart discovery.
 
 Incremented by the poll activity where each event happens, in the worker process; the API
 serves them from the same registry when both run in one process (`headwind run`).

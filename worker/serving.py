@@ -96,7 +96,7 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def _install_runtime(settings: Settings) -> None:
-    """Temporal SDK metrics on their own endpoint (SPEC §10)."""
+    """Temporal SDK metrics on their own endpoint."""
     if settings.temporal_metrics_port is None:
         return
     telemetry = TelemetryConfig(

@@ -1,4 +1,4 @@
-"""The update workflow: one per candidate tag of one workload container (SPEC §6).
+"""The update workflow: one per candidate tag of one workload container.
 
 evaluate → wait (min-update-interval, min-age) → approve → apply → monitor → finish, each step
 durable. Workflow code only orchestrates: every read and write of the cluster is an activity,

@@ -3,7 +3,7 @@
 Registries describe a push in a dozen shapes; Headwind needs four facts from each: the registry
 host, the repository, the tag (when the push named one) and the manifest digest (when known).
 `PushedImage` holds them already normalised through `headwind.images`, so matching against the
-index is the same comparison for every vendor (SPEC §5: by registry and repository, never by
+index is the same comparison for every vendor (by registry and repository, never by
 name alone).
 
 A payload that is well-formed JSON but not what its sender documents raises `PayloadError`,

@@ -1,4 +1,4 @@
-"""A new build of the same tag: judged by `evaluate`, rolled out by `apply` (SPEC §4 `force`).
+"""A new build of the same tag: judged by `evaluate`, rolled out by `apply`.
 
 Pinned (`headwind.sh/pin-digest`): the reference becomes `repo:tag@sha256:new`. Not pinned:
 the reference stays, so `apply` adds the pod-template restart annotation (as `kubectl rollout

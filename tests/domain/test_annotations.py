@@ -1,4 +1,4 @@
-"""The `headwind.sh/*` annotations: SPEC §3 defaults, every value form, and the safe side."""
+"""The `headwind.sh/*` annotations: documented defaults, every value form, and the safe side."""
 
 # No `from __future__ import annotations` here: it would shadow `headwind.annotations` for mypy.
 

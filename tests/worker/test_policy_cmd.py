@@ -1,4 +1,4 @@
-"""`headwind policy check` (SPEC §4): output, JSON shape and exit statuses."""
+"""`headwind policy check`: output, JSON shape and exit statuses."""
 
 from __future__ import annotations
 
