@@ -1,4 +1,4 @@
-"""`headwind policy check` (SPEC §4): output, JSON shape and exit statuses."""
+"""`headwind policy check`: output, JSON shape and exit statuses."""
 
 from __future__ import annotations
 
@@ -83,8 +83,8 @@ JSON_CASES = [
     ),
     pytest.param(
         ["--policy", "force", "--current", "latest", "latest"],
-        "latest",
-        {"latest": (True, "chosen")},
+        None,
+        {"latest": (False, "same-as-current")},
         id="force-same-tag",
     ),
     pytest.param(
