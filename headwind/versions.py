@@ -97,9 +97,9 @@ _PRERELEASE = re.compile(
     re.IGNORECASE,
 )
 
-# A counter with a marker may end any suffix; a bare number is a revision only on its own.
-_MARKED_REVISION = re.compile(r"(?:(?P<rest>.+)-)?(?P<revision>(?P<marker>ls|r)[0-9]+)")
-_BARE_REVISION = re.compile(r"[0-9]+")
+_REVISION_MARKERS = ("ls", "r")
+"""What may start the build counter that ends a suffix (`-ls30`, `-r5`); a bare number is a
+revision only as the whole suffix."""
 
 _IDENTIFIER_PIECES = re.compile(r"[0-9]+|[a-z]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -119,6 +119,9 @@ class Suffix(NamedTuple):
     prerelease: str | None
     variant: str | None
     revision: str | None
+
+
+_NO_SUFFIX = Suffix(None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,19 +260,28 @@ def parse(tag: str) -> Version | None:
 def split_suffix(suffix: str | None) -> Suffix:
     """Split a suffix into prerelease, variant and revision (see the module docstring)."""
     if not suffix:
-        return Suffix(None, None, None)
-    if _BARE_REVISION.fullmatch(suffix):
+        return _NO_SUFFIX
+    if suffix.isdigit():
         return Suffix(None, None, suffix)
+    rest, _, last = suffix.rpartition("-")
     revision = None
-    marked = _MARKED_REVISION.fullmatch(suffix)
-    if marked is not None:
-        revision, suffix = marked["revision"], marked["rest"]
-        if suffix is None:
-            return Suffix(None, None, revision)
+    if _is_marked_counter(last):
+        if not rest:
+            return Suffix(None, None, last)
+        revision, suffix = last, rest
     matched = _PRERELEASE.fullmatch(suffix)
     if matched is None:
         return Suffix(None, suffix, revision)
     return Suffix(matched["prerelease"], matched["variant"], revision)
+
+
+def _is_marked_counter(token: str) -> bool:
+    """`ls<N>` or `r<N>`: string tests, because every suffix of every listed tag goes here."""
+    for marker in _REVISION_MARKERS:
+        if token.startswith(marker):
+            number = token[len(marker) :]
+            return number.isdigit() and number.isascii()
+    return False
 
 
 def normalise_prerelease(prerelease: str | None) -> str | None:
