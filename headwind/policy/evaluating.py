@@ -368,7 +368,10 @@ def _revision_words(version: versions.Version) -> str:
 
 def _not_newer_words(candidate: versions.Version, current: versions.Version) -> str:
     if candidate.compare(current) == 0:
-        return f"{candidate.text} is the same version as {current.text}, written differently"
+        return (
+            f"{candidate.text} is the same version as {current.text}; "
+            "equal versions never replace each other"
+        )
     return f"{candidate.text} is older than {current.text}"
 
 
