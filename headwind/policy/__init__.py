@@ -1,4 +1,4 @@
-"""The version policy engine (SPEC §4): one engine, used by every path that picks an update.
+"""The version policy engine: one engine, used by every path that picks an update.
 
 A facade over three small modules, so call sites read `policy.evaluate(...)`,
 `policy.parse_policy(...)`, `policy.Reason.NOT_NEWER`:
@@ -11,6 +11,7 @@ A facade over three small modules, so call sites read `policy.evaluate(...)`,
 from headwind.policy.decisions import ELIGIBLE_REASONS, Decision, Reason, Verdict
 from headwind.policy.evaluating import evaluate
 from headwind.policy.policies import (
+    KEY_GROUPS,
     SEMVER_KINDS,
     Policy,
     PolicyError,
@@ -22,6 +23,7 @@ from headwind.policy.policies import (
 
 __all__ = [
     "ELIGIBLE_REASONS",
+    "KEY_GROUPS",
     "SEMVER_KINDS",
     "Decision",
     "Policy",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from headwind import ranges
 
 __all__ = [
+    "KEY_GROUPS",
     "SEMVER_KINDS",
     "Policy",
     "PolicyError",
@@ -33,7 +34,7 @@ class PolicyError(ValueError):
 
 
 class PolicyKind(enum.StrEnum):
-    """The policies of SPEC §4, by the name users write."""
+    """The policies, by the name users write."""
 
     NONE = "none"
     PATCH = "patch"
@@ -66,6 +67,9 @@ SEMVER_KINDS = frozenset(
 )
 
 _VALID = ", ".join(kind.usage for kind in PolicyKind)
+
+KEY_GROUPS = ("version", "num")
+"""Named groups of a `regex:` expression that give the ordering key, the first one present."""
 
 
 class Policy(BaseModel):
@@ -133,11 +137,19 @@ def _check_argument(kind: PolicyKind, argument: str | None) -> None:
             raise PolicyError(f"invalid range in policy 'range:{argument}': {error}") from None
         return
     try:
-        re.compile(argument)
+        expression = re.compile(argument)
     except re.error as error:
         raise PolicyError(
             f"invalid regular expression in policy 'regex:{argument}': {error}"
         ) from None
+    if not any(group in expression.groupindex for group in KEY_GROUPS):
+        # Without a key the whole tag would order, and `regex:.*` would then follow anything
+        # that sorts later: say so now rather than pick odd tags forever.
+        raise PolicyError(
+            f"policy 'regex:{argument}' has no named group 'version' or 'num' to order tags by;"
+            r" for example 'regex:^build-(?P<num>\d+)$' or"
+            r" 'regex:^v(?P<version>\d+\.\d+\.\d+)-alpine$'"
+        )
 
 
 class PolicySettings(BaseModel):

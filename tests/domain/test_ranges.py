@@ -105,7 +105,7 @@ INVALID = [
     (">>1", "invalid comparator '>>1'"),
     ("1.2 - 1.4", "invalid comparator '-'"),
     ("1.x.3", "number after a wildcard"),
-    ("1.2.3.4", "invalid comparator"),
+    ("1.2.3.4.5", "invalid comparator"),
     ("1.2.3-alpine", "names a variant"),
     ("1.x-rc.1", "mixes a wildcard with a prerelease"),
     ("1.2 ||", "empty alternative"),

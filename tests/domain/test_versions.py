@@ -1,10 +1,11 @@
-"""Tags as versions (SPEC §4): the grammar, suffix classification and the orders."""
+"""Tags as versions: the grammar, suffix classification and the orders."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+import semver
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,9 +40,9 @@ PARSED = [
     ("1.2.3-alpine-rc.1", "", (1, 2, 3), None, "alpine-rc.1", None),
     ("12.2.0-devel-ubuntu22.04", "", (12, 2, 0), None, "devel-ubuntu22.04", None),
     ("1.2.3-nextgen", "", (1, 2, 3), None, "nextgen", None),
-    ("1.2.3-prerelease", "", (1, 2, 3), None, "prerelease", None),
-    ("1.25.3-debian-11-r0", "", (1, 25, 3), None, "debian-11-r0", None),
-    ("1.2.3-1", "", (1, 2, 3), None, "1", None),
+    ("1.2.3-prerelease", "", (1, 2, 3), "prerelease", None, None),
+    ("1.25.3-debian-11-r0", "", (1, 25, 3), None, "debian-11", None),
+    ("1.2.3-1", "", (1, 2, 3), None, None, None),
     ("1.2.3+build.5", "", (1, 2, 3), None, None, "build.5"),
     ("1.2.3-rc.1+exp.sha.5114f85", "", (1, 2, 3), "rc.1", None, "exp.sha.5114f85"),
 ]
@@ -77,7 +78,7 @@ NOT_VERSIONS = [
     "main",
     "sha-1a2b3c",
     "stable",
-    "1.2.3.4",
+    "1.2.3.4.5",
     "1.2.3-",
     "1.2.3-.rc",
     "v",
@@ -286,3 +287,18 @@ def test_natural_order_follows_the_build_number(first: int, second: int) -> None
     assert (versions.natural_key(f"build-{first}") < versions.natural_key(f"build-{second}")) == (
         first < second
     )
+
+
+@settings(max_examples=300)
+@given(version_tags(), version_tags())
+def test_precedence_agrees_with_the_semver_package(left: str, right: str) -> None:
+    """Up to three parts and without revisions, precedence is SemVer's (on the normalised
+    prerelease), so the `semver` package is the reference for the hand-written key."""
+    a, b = _parse(left), _parse(right)
+
+    def reference(version: versions.Version) -> semver.Version:
+        major, minor, patch = version.release
+        prerelease = versions.normalise_prerelease(version.prerelease)
+        return semver.Version(major, minor, patch, prerelease=prerelease)
+
+    assert a.compare(b) == reference(a).compare(reference(b))

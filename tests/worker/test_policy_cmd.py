@@ -83,8 +83,8 @@ JSON_CASES = [
     ),
     pytest.param(
         ["--policy", "force", "--current", "latest", "latest"],
-        "latest",
-        {"latest": (True, "chosen")},
+        None,
+        {"latest": (False, "same-as-current")},
         id="force-same-tag",
     ),
     pytest.param(
