@@ -36,9 +36,7 @@ def create_app(
         client = temporal_client or await temporal.connect(settings)
         kube_client = kube
         if kube_client is None:
-            kube_client = await asyncio.to_thread(
-                Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
-            )
+            kube_client = await asyncio.to_thread(Kube.from_settings, settings)
         app.state.services = Services(
             settings=settings,
             temporal=client,

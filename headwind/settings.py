@@ -132,8 +132,17 @@ class Settings(BaseSettings):
 
     temporal_metrics_port: Port | None = 9464
     """Port of the Temporal SDK's own Prometheus endpoint (worker, activity and workflow task
-    metrics), bound on `HEADWIND_API_HOST`. 9464 is the usual port for an SDK's Prometheus
+    metrics), bound on `HEADWIND_METRICS_HOST`. 9464 is the usual port for an SDK's Prometheus
     exporter; `none` turns it off."""
+
+    metrics_host: str = "127.0.0.1"
+    """Address the metrics-only endpoints listen on: the Temporal SDK's, and `headwind
+    worker`'s own `/metrics`. Loopback by default; in a pod set `0.0.0.0` so Prometheus can
+    scrape them. (`headwind run` and `headwind api` serve `/metrics` with the API.)"""
+
+    worker_metrics_port: Port | None = 9102
+    """Port of `headwind worker`'s `/metrics` (a worker without the API has no other HTTP
+    server); `none` turns it off."""
 
     # --- Kubernetes -----------------------------------------------------------------------
 
@@ -285,11 +294,6 @@ class Settings(BaseSettings):
     """`text` for people, `json` for log collectors (the manifests set `json`). Audit
     records of approvals, rejections and rollbacks are JSON either way."""
 
-    state_dir: Path | None = None
-    """Where the embedded dev environment keeps its Temporal database, control-plane data
-    and process records. Unset: `.state/dev` in a source checkout, else
-    `$XDG_STATE_HOME/headwind/dev`."""
-
     @field_validator("watch_namespaces", "registry_insecure", mode="before")
     @classmethod
     def _split_namespaces(cls, value: Any) -> Any:
@@ -386,12 +390,34 @@ def env_name(field: str) -> str:
     return f"{ENV_PREFIX}{field.upper()}"
 
 
+NOT_YET_ACTIVE = frozenset(
+    {
+        "temporal_ui_url",
+        "ui_auth_mode",
+        "ui_auth_proxy_header",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_channel",
+        "teams_webhook_url",
+        "notify_webhook_url",
+        "notify_webhook_secret",
+        "approval_link_secret",
+        "approval_link_ttl",
+        "log_format",
+    }
+)
+"""Settings that are parsed and validated but not read yet: the reference table says so, so
+nobody configures a feature that is not there. A setting leaves this set with its code."""
+
+
 def reference_table() -> str:
     """The Markdown table of every setting, as `docs/configuration.md` carries it."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = _show_default(field.default)
         meaning = " ".join((field.description or "").split()).replace("|", "\\|")
+        if name in NOT_YET_ACTIVE:
+            meaning = f"**Not yet active** (read by nothing yet). {meaning}"
         lines.append(f"| `{env_name(name)}` | {default} | {meaning} |")
     return "\n".join(lines) + "\n"
 

@@ -2,7 +2,8 @@
 
 `headwind run` (both) is the embedded default: one process, one metrics registry, so `/metrics`
 shows every counter. At scale, `headwind worker` and `headwind api` run as separate replicas;
-the worker then serves its own `/metrics` on `HEADWIND_WORKER_METRICS_PORT`.
+the worker then serves its own `/metrics` on `HEADWIND_WORKER_METRICS_PORT`
+(`HEADWIND_METRICS_HOST`).
 
 Every mode runs the detector (watch + image index): the API matches webhooks against the index
 of its own process, and the worker's once-per-cluster work reads it too. Only processes with a
@@ -100,7 +101,9 @@ def _install_runtime(settings: Settings) -> None:
     if settings.temporal_metrics_port is None:
         return
     telemetry = TelemetryConfig(
-        metrics=PrometheusConfig(bind_address=f"127.0.0.1:{settings.temporal_metrics_port}")
+        metrics=PrometheusConfig(
+            bind_address=f"{settings.metrics_host}:{settings.temporal_metrics_port}"
+        )
     )
     Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
 
@@ -111,9 +114,7 @@ async def run(
     """Run the worker, the API, or both, until SIGINT/SIGTERM."""
     _install_runtime(settings)
     client = await temporal.connect(settings)
-    kube = await asyncio.to_thread(
-        Kube.connect, str(settings.kubeconfig) if settings.kubeconfig else None
-    )
+    kube = await asyncio.to_thread(Kube.from_settings, settings)
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=32)
     index = ImageIndex()
     tasks: list[asyncio.Task[None]] = []
@@ -141,7 +142,7 @@ async def run(
                     polling=polling,
                 )
                 if not api and worker_metrics_port:
-                    start_http_server(worker_metrics_port, addr="127.0.0.1")
+                    start_http_server(worker_metrics_port, addr=settings.metrics_host)
                 tasks.append(asyncio.create_task(temporal_worker.run()))
                 driver = PollingDriver(
                     client,

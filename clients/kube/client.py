@@ -19,6 +19,7 @@ from kubernetes import config as k8s_config
 
 from clients.kube import streaming
 from headwind.models import WorkloadKind
+from headwind.settings import Settings
 
 __all__ = [
     "TRANSPORT_ERRORS",
@@ -83,10 +84,23 @@ class Kube:
         self._api = api
 
     @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Kube:
+        """As `HEADWIND_KUBECONFIG` and `HEADWIND_KUBE_CONTEXT` say (`options`: of `connect`)."""
+        kubeconfig = str(settings.kubeconfig) if settings.kubeconfig else None
+        return cls.connect(kubeconfig, context=settings.kube_context, **options)
+
+    @classmethod
     def connect(
-        cls, kubeconfig: str | None = None, *, pool_size: int | None = None, retries: bool = True
+        cls,
+        kubeconfig: str | None = None,
+        *,
+        context: str | None = None,
+        pool_size: int | None = None,
+        retries: bool = True,
     ) -> Kube:
         """From a kubeconfig path; without one, in-cluster config, then the default kubeconfig.
+
+        `context` picks a kubeconfig context other than the file's current one.
 
         `pool_size` raises the number of kept-alive connections, for a client whose watches each
         hold one for minutes. `retries=False` turns off urllib3's own quick retries, for a
@@ -98,7 +112,11 @@ class Kube:
         if not retries:
             configuration.retries = False
         if kubeconfig:
-            k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+            k8s_config.load_kube_config(
+                config_file=kubeconfig, context=context, client_configuration=configuration
+            )
+        elif context is not None:
+            k8s_config.load_kube_config(context=context, client_configuration=configuration)
         else:
             try:
                 k8s_config.load_incluster_config(client_configuration=configuration)

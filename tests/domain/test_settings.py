@@ -74,7 +74,6 @@ VALID = [
                  "http://localhost:8233", id="ui-url-trailing-slash"),
     pytest.param("LOG_LEVEL", "DEBUG", "log_level", LogLevel.DEBUG, id="log-level-upper"),
     pytest.param("LOG_FORMAT", "json", "log_format", LogFormat.JSON, id="log-format"),
-    pytest.param("STATE_DIR", "/tmp/hw", "state_dir", Path("/tmp/hw"), id="state-dir"),
     pytest.param("KUBECONFIG", "", "kubeconfig", None, id="empty-is-unset"),
 ]  # fmt: skip
 

@@ -47,14 +47,16 @@ def run(
 
 
 def worker(
-    metrics_port: int = typer.Option(
-        9102, help="Port of this worker's own /metrics (0 to turn it off)."
+    metrics_port: int | None = typer.Option(
+        None,
+        help="Port of this worker's own /metrics (0 turns it off). Default:"
+        " HEADWIND_WORKER_METRICS_PORT, else 9102.",
     ),
 ) -> None:
     """Run only the Temporal worker (scale it out with replicas)."""
-    asyncio.run(
-        serving.run(_settings(), worker=True, api=False, worker_metrics_port=metrics_port or None)
-    )
+    settings = _settings()
+    port = settings.worker_metrics_port if metrics_port is None else metrics_port
+    asyncio.run(serving.run(settings, worker=True, api=False, worker_metrics_port=port or None))
 
 
 def api(

@@ -72,8 +72,8 @@ async def detecting(
     """Watch into `index` (and, with `campaign`, compete for the leader Lease) until exit."""
     scopes = max(1, len(settings.watch_namespaces))
     kube = await asyncio.to_thread(
-        Kube.connect,
-        str(settings.kubeconfig) if settings.kubeconfig else None,
+        Kube.from_settings,
+        settings,
         pool_size=scopes * len(WorkloadKind) + 4,
         retries=False,
     )
