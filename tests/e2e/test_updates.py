@@ -345,6 +345,13 @@ def test_crashloop_rolls_back_and_is_not_proposed_again(
     assert _image(kube, "Deployment", namespace, "web") == f"{REPO}:1.0.0"
     annotations = _raw(kube, "Deployment", namespace, "web")["metadata"]["annotations"]
     assert json.loads(annotations["headwind.sh/failed-tags"]) == {"main": ["1.1.0-crashloop"]}
+    # The workflow reports its terminal phase a moment before it closes; a proposal of the
+    # same candidate in that moment joins the closing run, so wait until it has closed.
+    wait_for(
+        lambda: _status(api, namespace, request),
+        lambda s: not s["running"],
+        what="the rolled-back workflow to close",
+    )
     again = _propose(api, "Deployment", namespace, "web", "1.1.0-crashloop")
     assert _wait_phase(api, namespace, again, "Skipped")["reason"] == "failed-earlier"
 
