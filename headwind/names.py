@@ -32,6 +32,7 @@ __all__ = [
     "ROLLBACK_WORKFLOW",
     "SLOT_BUSY",
     "SLOT_GRANTED",
+    "SLOT_PING",
     "SLOT_RELEASE",
     "SLOT_REQUEST",
     "STATUS",
@@ -71,6 +72,9 @@ SLOT_REQUEST: Final = "request"
 SLOT_BUSY: Final = "busy"
 SLOT_RELEASE: Final = "release"
 SLOT_GRANTED: Final = "slot_granted"
+SLOT_PING: Final = "slot_ping"
+"""Sent by the slot to its holder before anyone waits on it: a holder that can no longer be
+signalled (terminated, timed out, failed) has ended, and its place is freed."""
 
 # ApplicationError types.
 WRONG_PHASE: Final = "WrongPhase"

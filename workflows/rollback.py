@@ -31,6 +31,10 @@ class RollbackWorkflow:
     def __init__(self) -> None:
         self._grant: SlotGrant | None = None
 
+    @workflow.signal(name=names.SLOT_PING)
+    def slot_ping(self) -> None:
+        """The container's slot checks that this rollback still runs; nothing to do."""
+
     @workflow.signal(name=names.SLOT_GRANTED)
     def slot_granted(self, grant: SlotGrant) -> None:
         if self._grant is None:

@@ -25,6 +25,9 @@ __all__ = ["IDLE_SECONDS", "ContainerSlotWorkflow", "SlotState"]
 IDLE_SECONDS = 600
 """An idle slot ends after this long; the next request starts it again."""
 
+PING_HOLDER_PATCH = "ping-holder"
+"""Workflow patch id of the check that the holder still runs."""
+
 
 @dataclass
 class SlotState:
@@ -56,6 +59,7 @@ class ContainerSlotWorkflow:
             except TimeoutError:
                 if self._state.holder is None and self._state.waiter is None:
                     return
+                await self._free_ended_holder()
                 continue
             while self._state.inbox:
                 kind, payload = self._state.inbox.pop(0)
@@ -99,6 +103,7 @@ class ContainerSlotWorkflow:
         s = self._state
         if req.workflow_id in {r.workflow_id for r in (s.holder, s.waiter) if r is not None}:
             return  # a retried request activity
+        await self._free_ended_holder()
         if s.holder is None:
             s.holder = req
             await self._answer(req, SlotGrant(granted=True))
@@ -117,6 +122,22 @@ class ContainerSlotWorkflow:
             # which hands the slot to the newcomer.
             await self._answer(s.holder, SlotGrant(granted=False, superseded_by=req.tag))
 
+    async def _free_ended_holder(self) -> None:
+        """Hand the slot on if its holder ended without releasing it (an operator terminated
+        it, it timed out): nobody would ever wait for it to finish.
+
+        Checked when someone asks for the slot and on every idle timeout. Histories recorded
+        before this check existed replay without it (`workflow.patched`).
+        """
+        s = self._state
+        if s.holder is None or not workflow.patched(PING_HOLDER_PATCH):
+            return
+        if not await _alive(s.holder):
+            s.holder, s.holder_busy = None, False
+            if s.waiter is not None:
+                s.holder, s.waiter = s.waiter, None
+                await self._answer(s.holder, SlotGrant(granted=True))
+
     async def _answer(self, req: SlotRequest, grant: SlotGrant) -> None:
         handle = workflow.get_external_workflow_handle(req.workflow_id)
         try:
@@ -126,6 +147,15 @@ class ContainerSlotWorkflow:
             s = self._state
             if s.holder is not None and s.holder.workflow_id == req.workflow_id and grant.granted:
                 s.holder, s.holder_busy = None, False
+
+
+async def _alive(req: SlotRequest) -> bool:
+    """Whether the requester still runs: a signal to an ended workflow fails."""
+    try:
+        await workflow.get_external_workflow_handle(req.workflow_id).signal(names.SLOT_PING)
+    except FailureError:
+        return False
+    return True
 
 
 async def _wins(req: SlotRequest, over: SlotRequest) -> bool:

@@ -340,6 +340,10 @@ class UpdateWorkflow:
             # A newer candidate arrived while this one waits: it wins.
             self._superseded_by = grant.superseded_by or "a newer candidate"
 
+    @workflow.signal(name=names.SLOT_PING)
+    def slot_ping(self) -> None:
+        """The container's slot checks that this update still runs; nothing to do."""
+
     @workflow.query(name=names.STATUS)
     def status(self) -> UpdateStatus:
         return self._state
