@@ -356,6 +356,8 @@ class RollbackRequest(_Model):
     to: str | None = None
     """Image (or tag) to go back to; default the previous image in the history annotation."""
     requested_by: str | None = None
+    override: bool = False
+    """Allow a `to` that the container's recorded history never ran (audited by callers)."""
 
 
 class RollbackPlan(_Model):

@@ -245,7 +245,7 @@ def test_a_rollback_plan_skips_restarts() -> None:
         {"container": "main", "image": f"{REPO}:1.0", "previousImage": f"{REPO}:0.9",
          "at": "2025-01-01T03:04:05Z"},
     ]  # fmt: skip
-    obj = deployment(f"{REPO}:1.0", update_history=json.dumps(history))
+    obj = deployment(f"{REPO}:1.0", policy="minor", update_history=json.dumps(history))
     plan = rollbacks.plan(
         WorkloadKind.DEPLOYMENT, obj, RollbackRequest(workload=WEB, container="main")
     )
