@@ -20,6 +20,7 @@ __all__ = [
     "EVALUATE",
     "INVALID_INPUT",
     "IS_NEWER",
+    "NON_RETRYABLE",
     "NOTIFY",
     "PLAN_ROLLBACK",
     "POLL_REPOSITORY",
@@ -81,3 +82,6 @@ WRONG_PHASE: Final = "WrongPhase"
 """A refused approve/reject: the update is not Pending (HTTP 409)."""
 INVALID_INPUT: Final = "InvalidInput"
 """An activity input that can never succeed: not retried."""
+NON_RETRYABLE: Final = (INVALID_INPUT, "NotFound", "Forbidden", "Invalid")
+"""Error types an activity fails with that no retry can fix: the apiserver's permanent answers
+(`clients.kube.client.NotFound`, `Forbidden`, `Invalid`, by class name) and bad input."""

@@ -35,12 +35,13 @@ tag is rolled out once, not on every poll.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -107,6 +108,19 @@ class HistoryKind(StrEnum):
     ROLLBACK = "rollback"
 
 
+BY_LIMIT = 256
+REASON_LIMIT = 512
+"""Longest `by` and `reason` kept in a history entry: ten entries per container must fit the
+apiserver's 256 KiB annotation limit whatever callers send, or the write would fail for good."""
+
+
+def _capped(limit: int) -> Callable[[str | None], str | None]:
+    def cap(value: str | None) -> str | None:
+        return value if value is None or len(value) <= limit else value[: limit - 1] + "…"
+
+    return cap
+
+
 class HistoryEntry(BaseModel):
     """One image change Headwind made to one container."""
 
@@ -129,10 +143,10 @@ class HistoryEntry(BaseModel):
     kind: HistoryKind = HistoryKind.UPDATE
     """`update` or `rollback`."""
 
-    by: str | None = None
+    by: Annotated[str | None, AfterValidator(_capped(BY_LIMIT))] = None
     """Who approved it, or `headwind` for an automatic change."""
 
-    reason: str | None = None
+    reason: Annotated[str | None, AfterValidator(_capped(REASON_LIMIT))] = None
     """Why: the policy decision, a rejection reason, the failed health check."""
 
     workflow_id: str | None = Field(default=None, alias="workflowId")

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from headwind import names
@@ -35,8 +36,23 @@ _RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
-    non_retryable_error_types=[names.INVALID_INPUT],
+    maximum_attempts=20,
+    non_retryable_error_types=list(names.NON_RETRYABLE),
 )
+"""Transient failures (the apiserver away, conflicts, 429, 5xx) are retried for about eight
+minutes; permanent ones (RBAC, a request the apiserver will never accept) are not. Either way
+the update then ends `Failed` with the reason and frees its container."""
+
+_INFORM_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
+    non_retryable_error_types=list(names.NON_RETRYABLE),
+)
+"""Side effects that only inform (Events, the UpdateRequest mirror, notifications): a few
+tries, then the update goes on without them."""
+
 _TIMEOUT = timedelta(seconds=60)
 
 T = TypeVar("T")
@@ -79,13 +95,23 @@ def health_check_period(rollback_timeout_seconds: float) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+async def _inform(name: str, arg: object) -> None:
+    """Run an activity that only informs; its failure never blocks or fails the update."""
+    try:
+        await workflow.execute_activity(
+            name,
+            arg,
+            start_to_close_timeout=_TIMEOUT,
+            retry_policy=_INFORM_RETRY,
+            summary=name,
+        )
+    except ActivityError as error:
+        workflow.logger.warning("%s failed; the update goes on: %s", name, error.cause or error)
+
+
 async def record_transition(status: UpdateStatus, previous: Phase | None) -> None:
-    await act(
-        names.RECORD_TRANSITION,
-        TransitionReport(status=status, previous_phase=previous),
-        type(None),
-    )
+    await _inform(names.RECORD_TRANSITION, TransitionReport(status=status, previous_phase=previous))
 
 
 async def notify(event: NotificationEvent, status: UpdateStatus) -> None:
-    await act(names.NOTIFY, Notification(event=event, status=status), type(None))
+    await _inform(names.NOTIFY, Notification(event=event, status=status))

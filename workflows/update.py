@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from clients.temporal import attributes as search_attributes
@@ -76,6 +76,11 @@ class UpdateWorkflow:
         workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
         try:
             await self._steps(proposal)
+        except ActivityError as error:
+            # Retries are spent or the error is permanent: end in a terminal phase, never hang.
+            cause = error.cause or error
+            await self._finish(Phase.FAILED, "error", f"{error.activity_type or 'a step'}: {cause}")
+            await self._notify(NotificationEvent.FAILED)
         finally:
             if self._holding_slot:
                 await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)

@@ -24,6 +24,8 @@ from headwind.settings import Settings
 __all__ = [
     "TRANSPORT_ERRORS",
     "Conflict",
+    "Forbidden",
+    "Invalid",
     "Kube",
     "KubeError",
     "NotFound",
@@ -42,13 +44,35 @@ class KubeError(Exception):
         self.status = status
         self.message = message
 
+    @property
+    def permanent(self) -> bool:
+        """Asking again cannot help: a bad request, a missing permission, a path or body the
+        apiserver will never accept (400, 401, 403, 404, 405, 413, 415, 422). Conflicts (409,
+        a failed `test`), throttling (429) and server errors (5xx) are transient."""
+        return self.status in _PERMANENT
+
+
+_PERMANENT = frozenset({400, 401, 403, 404, 405, 413, 415, 422})
+
 
 class NotFound(KubeError):
     """404: the object does not exist."""
 
 
+class Forbidden(KubeError):
+    """401 or 403: Headwind's identity may not do this (RBAC); asking again cannot help."""
+
+
+class Invalid(KubeError):
+    """400, 405, 413, 415 or 422: the apiserver will never accept this request."""
+
+
 class Conflict(KubeError):
-    """409 (resourceVersion conflict) or 422 on a failed JSON Patch `test`."""
+    """409 (resourceVersion conflict) or 422 on a failed JSON Patch `test`: read again."""
+
+    @property
+    def permanent(self) -> bool:
+        return False
 
 
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (urllib3.exceptions.HTTPError, OSError)
@@ -212,6 +236,12 @@ def _error(status: int, body: str | bytes) -> KubeError:
         message = text
     if status == 404:
         return NotFound(status, message)
-    if status in (409, 422):
+    # A JSON Patch `test` that fails is the optimistic-concurrency guard, not a bad request.
+    failed_test = "testing value" in message or "test failed" in message
+    if status == 409 or (status == 422 and failed_test):
         return Conflict(status, message)
+    if status in (401, 403):
+        return Forbidden(status, message)
+    if status in _PERMANENT:
+        return Invalid(status, message)
     return KubeError(status, message)

@@ -220,3 +220,21 @@ def test_parse_timestamp_refuses(text: str) -> None:
 def test_deeply_nested_json_is_garbage_not_a_crash(text: str) -> None:
     assert records.parse_history(text) == ((), "not valid JSON; the history is ignored")
     assert records.parse_remembered(text)[0] == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [
+        pytest.param("by", records.BY_LIMIT, id="approver"),
+        pytest.param("reason", records.REASON_LIMIT, id="reason"),
+    ],
+)
+def test_history_entries_cap_what_callers_send(field: str, limit: int) -> None:
+    """An oversized approver once made every apply fail for good (annotation too large)."""
+    values = {field: "x" * 1_000_000}
+    entry = records.HistoryEntry(
+        container="main", image="r/app:1.1", at=datetime.now(UTC), **values
+    )
+    written = getattr(entry, field)
+    assert len(written) == limit
+    assert written.endswith("…")
