@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import uvicorn
 from prometheus_client import start_http_server
@@ -43,7 +44,7 @@ from workflows.rollback import RollbackWorkflow
 from workflows.slot import ContainerSlotWorkflow
 from workflows.update import UpdateWorkflow
 
-__all__ = ["WORKFLOWS", "build_worker", "run", "workflow_runner"]
+__all__ = ["WORKFLOWS", "activities_for", "build_worker", "run", "workflow_runner"]
 
 log = logging.getLogger(__name__)
 
@@ -64,27 +65,34 @@ def build_worker(
     polling: PollingActivities | None = None,
 ) -> Worker:
     """A worker with every workflow and activity, the given clients injected."""
-    updates = UpdateActivities(kube)
-    transitions = TransitionActivities(kube)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=[
-            updates.evaluate,
-            updates.apply,
-            updates.check_health,
-            updates.remember_tag,
-            updates.plan_rollback,
-            transitions.record_transition,
-            transitions.notify,
-            slots.request_slot,
-            slots.is_newer,
-            *([polling.poll_repository] if polling is not None else []),
-        ],
+        activities=activities_for(kube, polling),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
     )
+
+
+def activities_for(
+    kube: Kube, polling: PollingActivities | None = None
+) -> list[Callable[..., Any]]:
+    """Every activity the worker serves, bound to the given clients (polling only when given)."""
+    updates = UpdateActivities(kube)
+    transitions = TransitionActivities(kube)
+    return [
+        updates.evaluate,
+        updates.apply,
+        updates.check_health,
+        updates.remember_tag,
+        updates.plan_rollback,
+        transitions.record_transition,
+        transitions.notify,
+        slots.request_slot,
+        slots.is_newer,
+        *([polling.poll_repository] if polling is not None else []),
+    ]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -23,6 +23,7 @@ from headwind import names, polling, watched
 from headwind.index import ImageIndex
 from headwind.models import WorkloadKind, WorkloadRef
 from headwind.polling import PollRequest, PollResult
+from tests.workflows import recording
 from worker import serving
 from worker.polling import DriverTiming, PollingDriver
 from workflows.polling import PollRepositoryWorkflow
@@ -184,6 +185,7 @@ async def test_a_schedule_runs_poll_repository_which_runs_the_poll_activity(
             if run.id.startswith(polling.schedule_id(repo)):
                 handle = client.get_workflow_handle_for(PollRepositoryWorkflow.run, run.id)
                 assert (await handle.result()).tags == 3
+                await recording.record(handle, "poll")
                 break
         else:
             raise AssertionError("no PollRepository run listed")

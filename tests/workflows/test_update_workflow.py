@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from temporalio.client import Client
@@ -29,11 +27,10 @@ from headwind.models import (
     WorkloadKind,
     WorkloadRef,
 )
+from tests.workflows import recording
 from tests.workflows.fakes import FakeCluster, FakeWorkload
 from worker import serving
 from workflows.update import UpdateWorkflow
-
-HISTORIES = Path(__file__).parent / "histories"
 
 
 class Harness:
@@ -76,13 +73,13 @@ class Harness:
             UpdateWorkflow.run, naming.update_workflow_id("team", self.name(tag))
         )
         status = await handle.result()
-        if os.environ.get("HEADWIND_RECORD_HISTORIES"):
-            # Refresh the committed histories that test_replay.py replays.
-            history = await handle.fetch_history()
-            test = os.environ["PYTEST_CURRENT_TEST"].split("::")[-1].split(" ")[0]
-            target = HISTORIES / f"{test}-{tag}.json"
-            target.write_text(history.to_json())
+        await recording.record(handle, tag)
         return status
+
+    async def record_slot(self) -> None:
+        await recording.record(
+            self.client.get_workflow_handle(naming.slot_workflow_id(self.workload, "app")), "slot"
+        )
 
 
 @pytest.fixture
@@ -182,6 +179,7 @@ async def test_newer_candidate_supersedes_pending(harness: Harness) -> None:
     await harness.propose("1.1.5")
     assert (await harness.final("1.1.5")).phase == Phase.SUPERSEDED
     await harness.wait_phase("1.2.0", Phase.PENDING)
+    await harness.record_slot()
 
 
 async def test_concurrent_approvals_apply_once(harness: Harness) -> None:
@@ -247,6 +245,7 @@ async def test_manual_rollback_restores_previous(harness: Harness) -> None:
     assert result.rolled_back, result.message
     assert fake.image == "registry.local/web:1.0.0"
     assert harness.cluster.applies[-1].manual
+    await recording.record(harness.client.get_workflow_handle(result.workflow_id), "rollback")
 
 
 async def test_signal_approval_is_kept_while_no_worker_runs(
