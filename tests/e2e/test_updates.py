@@ -2,7 +2,7 @@
 
 Every test creates annotated workloads in a namespace of its own, proposes candidates through
 Headwind's REST API (the entry point detectors share) and checks what the cluster, the
-UpdateRequest mirror and the API say afterwards.
+UpdateRequest mirror, the API and its metrics say afterwards.
 """
 
 from __future__ import annotations
@@ -15,52 +15,51 @@ from typing import Any
 import httpx
 import pytest
 from headwind_dev.status import DevStatus
+from prometheus_client.parser import text_string_to_metric_families
 
 from headwind import naming
 from tests.e2e import manifests
 from tests.e2e.conftest import Kube
 from tests.e2e.polling import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("metrics_before")]
+pytestmark = pytest.mark.e2e
 
 REPO = "127.0.0.1:5000/e2e/web"
 ANNOTATIONS = {"headwind.sh/policy": "minor", "headwind.sh/min-update-interval": "0"}
-
-
-COUNTERS = (
-    "headwind_updates_approved_total",
-    "headwind_updates_rejected_total",
-    "headwind_updates_applied_total",
-    "headwind_updates_failed_total",
-    "headwind_updates_skipped_interval_total",
-    "headwind_rollbacks_total",
-    "headwind_rollbacks_manual_total",
-    "headwind_rollbacks_automatic_total",
-    "headwind_rollbacks_failed_total",
-    "headwind_deployment_health_checks_total",
-    "headwind_deployment_health_failures_total",
-)
-
-
-def _metric_sums(api: httpx.Client) -> dict[str, float]:
-    """Each metric summed over its labels, from the live /metrics."""
-    sums: dict[str, float] = {}
-    for line in api.get("/metrics").text.splitlines():
-        if line.startswith("headwind_") and " " in line:
-            name = line.split("{", 1)[0].split(" ", 1)[0]
-            sums[name] = sums.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
-    return sums
-
-
-@pytest.fixture(scope="module")
-def metrics_before(api: httpx.Client) -> dict[str, float]:
-    return _metric_sums(api)
 
 
 @pytest.fixture(scope="module")
 def api(dev_env: DevStatus) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=dev_env.api_url, timeout=120) as client:
         yield client
+
+
+def _metrics(api: httpx.Client, namespace: str | None = None) -> dict[str, float]:
+    """Each sample of the live /metrics, summed over the workloads of `namespace` if given.
+
+    Counters are labelled by namespace, and every test has a namespace of its own: a test
+    checks what its own scenario counted, whichever tests ran before it.
+    """
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(api.get("/metrics").text):
+        for sample in family.samples:
+            if namespace is None or sample.labels.get("namespace") == namespace:
+                sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+    return sums
+
+
+def _wait_counted(api: httpx.Client, namespace: str, *counters: str) -> None:
+    """Waits until each counter has counted this namespace's workloads.
+
+    The activity that counts may finish after the phase the test waited for is visible.
+    """
+    wait_for(
+        lambda: _metrics(api, namespace),
+        lambda sums: all(sums.get(name, 0) > 0 for name in counters),
+        what=f"{', '.join(counters)} to count namespace {namespace}",
+        timeout=30,
+        interval=0.5,
+    )
 
 
 def _annotated(manifest: dict[str, Any], **annotations: str) -> dict[str, Any]:
@@ -182,6 +181,7 @@ def test_auto_update_is_patched_and_rolls_out(
     assert history[0]["image"] == f"{REPO}:1.1.0"
     assert history[0]["previousImage"] == f"{REPO}:1.0.0"
     assert "headwind.sh/last-update" in annotations
+    _wait_counted(api, namespace, "headwind_updates_applied_total")
 
 
 def test_approval_path_mirrors_the_request(api: httpx.Client, kube: Kube, namespace: str) -> None:
@@ -200,6 +200,12 @@ def test_approval_path_mirrors_the_request(api: httpx.Client, kube: Kube, namesp
     assert cr["spec"]["policy"] == "minor"
     assert cr["spec"]["workflowId"] == naming.update_workflow_id(namespace, request)
     assert _image(kube, "Deployment", namespace, "web") == f"{REPO}:1.0.0"
+    wait_for(
+        lambda: _metrics(api).get("headwind_updates_pending", 0),
+        lambda pending: pending >= 1,
+        what="headwind_updates_pending to count the request (read from Temporal)",
+        timeout=30,
+    )
 
     response = api.post(
         f"/api/v1/updates/{namespace}/{request}/approve", json={"approver": "alice"}
@@ -214,6 +220,7 @@ def test_approval_path_mirrors_the_request(api: httpx.Client, kube: Kube, namesp
     )
     assert cr["status"]["approvedBy"] == "alice"
     assert cr["status"]["approvedAt"]
+    _wait_counted(api, namespace, "headwind_updates_approved_total")
 
 
 def test_reject_is_remembered(api: httpx.Client, kube: Kube, namespace: str) -> None:
@@ -238,6 +245,7 @@ def test_reject_is_remembered(api: httpx.Client, kube: Kube, namespace: str) -> 
     newer = _propose(api, "Deployment", namespace, "web", "1.2.0")
     _wait_phase(api, namespace, newer, "Pending")
     assert _image(kube, "Deployment", namespace, "web") == f"{REPO}:1.0.0"
+    _wait_counted(api, namespace, "headwind_updates_rejected_total")
 
 
 def test_expired_request_refuses_approval(api: httpx.Client, kube: Kube, namespace: str) -> None:
@@ -280,6 +288,7 @@ def test_min_update_interval_defers(api: httpx.Client, kube: Kube, namespace: st
     assert _image(kube, "Deployment", namespace, "web") == f"{REPO}:1.1.0"
     _wait_phase(api, namespace, second, "Completed", timeout=30)
     assert _image(kube, "Deployment", namespace, "web") == f"{REPO}:1.2.0"
+    _wait_counted(api, namespace, "headwind_updates_skipped_interval_total")
 
 
 def test_newer_candidate_supersedes(api: httpx.Client, kube: Kube, namespace: str) -> None:
@@ -354,6 +363,15 @@ def test_crashloop_rolls_back_and_is_not_proposed_again(
     )
     again = _propose(api, "Deployment", namespace, "web", "1.1.0-crashloop")
     assert _wait_phase(api, namespace, again, "Skipped")["reason"] == "failed-earlier"
+    _wait_counted(
+        api,
+        namespace,
+        "headwind_deployment_health_checks_total",
+        "headwind_deployment_health_failures_total",
+        "headwind_rollbacks_total",
+        "headwind_rollbacks_automatic_total",
+        "headwind_updates_failed_total",
+    )
 
 
 def test_concurrent_approvals_patch_once(api: httpx.Client, kube: Kube, namespace: str) -> None:
@@ -552,6 +570,7 @@ def test_manual_rollback_right_after_first_update(
     history = api.get(f"/api/v1/workloads/deployment/{namespace}/web/history").json()
     assert [h["kind"] for h in history] == ["rollback", "update"]
     assert history[0]["by"] == "carol"
+    _wait_counted(api, namespace, "headwind_rollbacks_total", "headwind_rollbacks_manual_total")
 
 
 def test_rollback_that_cannot_be_written_fails(
@@ -577,11 +596,6 @@ def test_rollback_that_cannot_be_written_fails(
     final = _wait_phase(api, namespace, request, "Failed", timeout=90)
     assert final["reason"] == "rollback-failed"
     assert "deleted" in final["message"]
-
-
-def test_metrics_move(api: httpx.Client, metrics_before: dict[str, float]) -> None:
-    """Runs last: every counter moved while this module's tests ran (run the whole module)."""
-    after = _metric_sums(api)
-    assert "headwind_updates_pending" in after
-    for name in COUNTERS:
-        assert after.get(name, 0) > metrics_before.get(name, 0), f"{name} did not move"
+    _wait_counted(
+        api, namespace, "headwind_rollbacks_failed_total", "headwind_updates_failed_total"
+    )
