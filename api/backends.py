@@ -53,7 +53,7 @@ class Updates(Protocol):
 
     async def status(self, namespace: str, name: str) -> UpdateStatus: ...
 
-    async def list(
+    async def list_updates(
         self,
         *,
         namespace: str | None,
@@ -105,7 +105,7 @@ class TemporalUpdates:
     async def status(self, namespace: str, name: str) -> UpdateStatus:
         return await operations.get_status(self._client, namespace, name, deadlines=self._deadlines)
 
-    async def list(
+    async def list_updates(
         self,
         *,
         namespace: str | None,

@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from api import limits
 from api.backends import ClusterUnavailableError
@@ -109,11 +108,6 @@ def _answer(code: int, detail: str, **extra: Any) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    if exc.status_code == status.HTTP_413_CONTENT_TOO_LARGE and MAX_BODY_SIZE_SCOPE_KEY in (
-        request.scope
-    ):
-        limit = request.scope[MAX_BODY_SIZE_SCOPE_KEY]
-        detail = f"request body is larger than {limit} bytes"
     return _answer(exc.status_code, detail, headers=exc.headers)
 
 

@@ -1,6 +1,6 @@
 """The FastAPI application factory: routers, the clients it opens once, `/metrics`.
 
-Every router gets a body limit (`api.limits`; webhooks keep their own, configurable one) and
+REST routes read bounded bodies (`api.bodies`; webhooks bound their own, configurably), and
 every error is answered as `api.errors.ErrorOut`.
 """
 
@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from temporalio.client import Client
 
 import headwind
-from api import errors, limits, metrics
+from api import errors, metrics
 from api.deps import Services
 from api.routes import health, updates, webhooks, workloads
 from clients import temporal
@@ -64,10 +64,10 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(health.router, max_body_size=limits.REST_MAX_BODY_BYTES)
-    app.include_router(updates.router, max_body_size=limits.REST_MAX_BODY_BYTES)
-    app.include_router(workloads.router, max_body_size=limits.REST_MAX_BODY_BYTES)
-    app.include_router(webhooks.router)  # bounded by the route: HEADWIND_WEBHOOK_MAX_BODY_BYTES
+    app.include_router(health.router)
+    app.include_router(updates.router)
+    app.include_router(workloads.router)
+    app.include_router(webhooks.router)
     webhooks.log_auth_posture(settings)
 
     @app.get("/metrics", tags=["metrics"], response_class=Response)

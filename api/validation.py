@@ -2,20 +2,16 @@
 
 The rules themselves are pure (`headwind.validation`); this module attaches them to FastAPI
 parameters, so a namespace such as `a#b`, a workload named `.` or a NUL in a filter is a 422
-before any handler runs, and the OpenAPI schema shows the grammar. It also holds the two
-other checks every namespaced route makes: the namespace is inside
-`HEADWIND_WATCH_NAMESPACES` (403 otherwise), and a JSON body is read as JSON whatever
-`Content-Type` a command-line client sent.
+before any handler runs, and the OpenAPI schema shows the grammar. It also holds the other
+check every namespaced route makes: the namespace is inside `HEADWIND_WATCH_NAMESPACES`
+(403 otherwise).
 """
 
 from __future__ import annotations
 
-import email.message
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import HTTPException, Path, Query, Request, Response, status
-from fastapi.routing import APIRoute
+from fastapi import HTTPException, Path, Query, status
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from api import errors
@@ -28,9 +24,9 @@ __all__ = [
     "SUBDOMAIN_PATTERN",
     "Actor",
     "ContainerName",
-    "JsonBodyRoute",
     "KindField",
     "KindFilter",
+    "NamespaceField",
     "NamespaceFilter",
     "NamespacePath",
     "PhaseFilter",
@@ -96,6 +92,11 @@ KindFilter = Annotated[
 KindField = Annotated[WorkloadKind, BeforeValidator(_kind)]
 """A kind in a body: any case and the short forms `kubectl` accepts."""
 
+NamespaceField = Annotated[
+    str,
+    Field(max_length=validation.LABEL_MAX_LENGTH, json_schema_extra={"pattern": LABEL_PATTERN}),
+    AfterValidator(validation.namespace),
+]
 ContainerName = Annotated[
     str,
     Field(max_length=validation.LABEL_MAX_LENGTH),
@@ -150,41 +151,3 @@ def require_in_scope(settings: Settings, namespace: str) -> None:
             status.HTTP_403_FORBIDDEN,
             f"namespace {namespace!r} is outside HEADWIND_WATCH_NAMESPACES ({', '.join(scope)})",
         )
-
-
-def _is_json(content_type: str) -> bool:
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
-
-
-class JsonBodyRoute(APIRoute):
-    """A route whose body is JSON whatever the `Content-Type`, unless a browser sent it.
-
-    `curl -d '{"approver":"me"}'` sends `application/x-www-form-urlencoded`; reading that as
-    JSON is what its user meant. A browser, though, marks every cross-site request with
-    `Origin`, and a form it posts on another site's behalf must not count as a JSON call (a
-    JSON `Content-Type` would have needed a CORS preflight this API never grants): such a
-    request gets 415.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def as_json(request: Request) -> Response:
-            content_type = request.headers.get("content-type", "")
-            if request.method in ("POST", "PUT", "PATCH") and not _is_json(content_type):
-                if "origin" in request.headers:
-                    raise HTTPException(
-                        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                        "send the body as JSON with Content-Type: application/json",
-                    )
-                headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
-                request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
-                request = Request(request.scope, request.receive)
-            return await handle(request)
-
-        return as_json

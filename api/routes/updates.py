@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api import audit, errors
+from api.bodies import RestRoute
 from api.deps import ClusterDep, ServicesDep, UpdatesDep
 from api.validation import (
     Actor,
     ContainerName,
-    JsonBodyRoute,
     KindField,
     KindFilter,
+    NamespaceField,
     NamespaceFilter,
     NamespacePath,
     PhaseFilter,
@@ -24,9 +25,16 @@ from api.validation import (
 )
 from clients.temporal import operations
 from headwind import validation, workloads
-from headwind.models import ApprovalIn, Proposal, RejectIn, UpdateStatus, WorkloadRef
+from headwind.models import (
+    ApprovalIn,
+    Proposal,
+    RejectIn,
+    UpdateStatus,
+    WorkloadKind,
+    WorkloadRef,
+)
 
-router = APIRouter(prefix="/api/v1/updates", tags=["updates"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/api/v1/updates", tags=["updates"], route_class=RestRoute)
 
 
 class ProposalIn(BaseModel):
@@ -35,21 +43,33 @@ class ProposalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: KindField
-    namespace: str = Field(max_length=validation.LABEL_MAX_LENGTH)
-    name: str = Field(max_length=validation.SUBDOMAIN_MAX_LENGTH)
+    namespace: NamespaceField
+    name: str = Field(
+        max_length=validation.SUBDOMAIN_MAX_LENGTH,
+        description="DNS-1123 subdomain (at most 52 characters for a CronJob).",
+    )
     container: ContainerName
-    tag: str = Field(max_length=validation.TAG_MAX_LENGTH)
+    tag: str = Field(
+        max_length=validation.TAG_MAX_LENGTH,
+        description="An OCI tag; a chart version for a HelmRelease.",
+    )
     digest: str | None = Field(
         default=None, max_length=200, pattern=r"^[a-z0-9]+:[a-f0-9]{32,128}$"
     )
     proposed_by: Actor | None = None
 
-    @model_validator(mode="after")
-    def _names_follow_kubernetes(self) -> ProposalIn:
-        validation.namespace(self.namespace)
-        validation.workload_name(self.kind, self.name)
-        validation.tag(self.kind, self.tag)
-        return self
+    @field_validator("name")
+    @classmethod
+    def _name_follows_its_kind(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind is None:  # the kind is invalid and reported; hold the name to the loosest rule
+            return validation.dns1123_subdomain(value)
+        return validation.workload_name(kind, value)
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_follows_its_kind(cls, value: str, info: ValidationInfo) -> str:
+        return validation.tag(info.data.get("kind") or WorkloadKind.DEPLOYMENT, value)
 
 
 class ApprovalBody(BaseModel):
@@ -116,7 +136,7 @@ async def list_updates(
     """List update requests, pending first; filter by namespace, phase and kind."""
     if namespace is not None:
         require_in_scope(services.settings, namespace)
-    return await updates.list(
+    return await updates.list_updates(
         namespace=namespace, phase=phase, kind=kind, namespaces=services.settings.watch_namespaces
     )
 

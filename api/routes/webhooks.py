@@ -28,7 +28,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from api import errors, limits, metrics
+from api import bodies, errors, limits, metrics
 from api.deps import ServicesDep
 from clients.temporal import operations
 from headwind import detection, webhooks
@@ -202,15 +202,10 @@ def _known(source: str) -> webhooks.Source:
 
 
 async def _bounded_body(source: webhooks.Source, request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise _too_large(source, limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:  # a lying or absent Content-Length (chunked) ends here
-            raise _too_large(source, limit)
-    return bytes(body)
+    try:
+        return await bodies.read_bounded(request, limit)
+    except HTTPException:
+        raise _too_large(source, limit) from None
 
 
 def _too_large(source: webhooks.Source, limit: int) -> HTTPException:

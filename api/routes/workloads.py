@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import audit, errors
 from api.backends import Cluster
+from api.bodies import RestRoute
 from api.deps import ClusterDep, ServicesDep, UpdatesDep
 from api.validation import (
     Actor,
     ContainerName,
-    JsonBodyRoute,
     KindFilter,
     NamespaceFilter,
     require_in_scope,
@@ -26,7 +26,7 @@ from headwind import annotations, images, records, validation, workloads
 from headwind.index import WatchedWorkload
 from headwind.models import RollbackRequest, RollbackResult, WorkloadKind, WorkloadRef
 
-router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"], route_class=RestRoute)
 
 
 class RollbackIn(BaseModel):
