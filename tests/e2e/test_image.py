@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from headwind_dev.status import DevStatus
 
 from tests.deploy.rendering import ROOT
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 

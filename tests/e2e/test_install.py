@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 import yaml
+from headwind_dev.status import DevStatus
 from kubernetes import client as k8s
 
 from tests.deploy import rendering
 from tests.deploy.rendering import CHART, MANIFESTS, ROOT
 from tests.e2e.conftest import Kube
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 
