@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from temporalio.client import Client
 
+from api import limits
+from api.backends import Cluster, KubeCluster, NoCluster, TemporalUpdates, Updates
+from api.deliveries import DeliveryMemory
 from clients.kube.client import Kube
+from clients.temporal import operations
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 
-__all__ = ["Services", "ServicesDep"]
+__all__ = [
+    "ClusterDep",
+    "Services",
+    "ServicesDep",
+    "UpdatesDep",
+    "get_cluster",
+    "get_updates",
+]
 
 
 @dataclass
@@ -24,6 +35,9 @@ class Services:
     kube: Kube | None
     index: ImageIndex
     """Repository → workload containers, kept current by the watcher of the same process."""
+    deadlines: operations.Deadlines = limits.DEADLINES
+    deliveries: DeliveryMemory = field(default_factory=DeliveryMemory)
+    """Webhook deliveries already accepted (replays are answered "duplicate")."""
 
 
 def _services(request: Request) -> Services:
@@ -32,3 +46,23 @@ def _services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def get_updates(services: ServicesDep) -> Updates:
+    """The starter on the app's Temporal client; tests override this dependency."""
+    return TemporalUpdates(
+        services.temporal,
+        task_queue=services.settings.temporal_task_queue,
+        deadlines=services.deadlines,
+    )
+
+
+def get_cluster(services: ServicesDep) -> Cluster:
+    """Reads from the app's apiserver connection; tests override this dependency."""
+    if services.kube is None:
+        return NoCluster()
+    return KubeCluster(services.kube, timeout=limits.KUBE_TIMEOUT_SECONDS)
+
+
+UpdatesDep = Annotated[Updates, Depends(get_updates)]
+ClusterDep = Annotated[Cluster, Depends(get_cluster)]

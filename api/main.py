@@ -1,4 +1,8 @@
-"""The FastAPI application factory: routers, the clients it opens once, `/metrics`."""
+"""The FastAPI application factory: routers, the clients it opens once, `/metrics`.
+
+REST routes read bounded bodies (`api.bodies`; webhooks bound their own, configurably), and
+every error is answered as `api.errors.ErrorOut`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from temporalio.client import Client
 
 import headwind
-from api import metrics
+from api import errors, metrics
 from api.deps import Services
 from api.routes import health, updates, webhooks, workloads
 from clients import temporal
@@ -59,6 +63,7 @@ def create_app(
         description="Keeps Kubernetes workloads on the newest image their policy allows.",
         lifespan=lifespan,
     )
+    errors.install(app)
     app.include_router(health.router)
     app.include_router(updates.router)
     app.include_router(workloads.router)

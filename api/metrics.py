@@ -31,7 +31,8 @@ UPDATES_PENDING = Gauge(
 
 WEBHOOK_EVENTS = Counter(
     "headwind_webhook_events_total",
-    "Webhook deliveries, by source and result (accepted, unauthorized, invalid, too_large, error).",
+    "Webhook deliveries, by source and result (accepted, duplicate, unauthorized, invalid, "
+    "too_large, not_ready, error).",
     ("source", "result"),
 )
 WEBHOOK_IMAGES_PROCESSED = Gauge(

@@ -9,8 +9,11 @@ polling, or delivered twice, is one workflow. The answer is immediate: 202 with 
 matched and proposed; the update itself happens in the workflow.
 
 Errors change nothing and say why: 401 (unauthenticated or forged), 404 (unknown source),
-413 (too large), 400 (not JSON), 422 (JSON, but not the sender's documented payload), 503
-(Temporal did not take the proposals; the sender's retry is safe because proposals coalesce).
+413 (too large), 400 (not JSON, or nested too deeply to read), 422 (JSON, but not the sender's
+documented payload), 503 with `Retry-After` (the image index has not synced since start, so a
+push would match nothing; or Temporal did not take the proposals; the sender's retry is safe
+because proposals coalesce). A GitHub delivery accepted once is answered 200 "duplicate" when
+it comes again (`X-GitHub-Delivery`), and proposes nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from api import metrics
+from api import bodies, errors, limits, metrics
 from api.deps import ServicesDep
 from clients.temporal import operations
 from headwind import detection, webhooks
@@ -37,6 +41,7 @@ __all__ = [
     "Proposer",
     "ProposerDep",
     "WebhookAccepted",
+    "WebhookDuplicate",
     "WebhookMatch",
     "get_proposer",
     "log_auth_posture",
@@ -56,7 +61,10 @@ def get_proposer(services: ServicesDep) -> Proposer:
 
     async def propose(proposal: Proposal) -> operations.ProposalAccepted:
         return await operations.propose(
-            services.temporal, proposal, task_queue=services.settings.temporal_task_queue
+            services.temporal,
+            proposal,
+            task_queue=services.settings.temporal_task_queue,
+            deadlines=services.deadlines,
         )
 
     return propose
@@ -98,24 +106,68 @@ class WebhookAccepted(BaseModel):
     results: list[WebhookMatch]
 
 
+class WebhookDuplicate(BaseModel):
+    """A delivery already accepted, sent again: nothing is proposed twice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    delivery: str
+    duplicate: bool = True
+    detail: str
+
+
 class _HandOverError(Exception):
     """Temporal did not take every proposal."""
 
 
-@router.post("/{source}", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{source}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookAccepted,
+    responses={
+        status.HTTP_200_OK: {
+            "model": WebhookDuplicate,
+            "description": "A delivery accepted before, sent again: nothing proposed.",
+        },
+        **errors.responses(400, 401, 404, 413, 422, 503),
+    },
+)
 async def receive(
     source: str, request: Request, services: ServicesDep, propose: ProposerDep
-) -> WebhookAccepted:
+) -> WebhookAccepted | Response:
     """Receive a registry's push notification (see docs/webhooks.md for every source)."""
     known = _known(source)
     settings = services.settings
     body = await _bounded_body(known, request, settings.webhook_max_body_bytes)
     _authenticate(known, request, body, settings)
+    delivery = _delivery(known, request)
+    if delivery is not None and services.deliveries.seen(delivery):
+        _count(known, "duplicate")
+        log.info("webhook %s: delivery %s again, already accepted", known.value, delivery)
+        duplicate = WebhookDuplicate(
+            source=known.value,
+            delivery=delivery,
+            detail="this delivery was accepted before; nothing was proposed again",
+        )
+        return JSONResponse(duplicate.model_dump(mode="json"), status_code=status.HTTP_200_OK)
     pushed = _parse(known, request, body, settings)
+    if pushed and not services.index.synced:
+        raise _refusal(
+            known,
+            "not_ready",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the image index has not synced since start; retry shortly",
+            retry=True,
+        )
     try:
         accepted = await _hand_over(known, pushed, services.index, propose)
     except _HandOverError as error:
-        raise _refusal(known, "error", status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        raise _refusal(
+            known, "error", status.HTTP_503_SERVICE_UNAVAILABLE, str(error), retry=True
+        ) from None
+    if delivery is not None:
+        services.deliveries.remember(delivery)
     _count(known, "accepted")
     metrics.WEBHOOK_IMAGES_PROCESSED.labels(source=known.value).inc(len(pushed))
     log.info(
@@ -126,6 +178,17 @@ async def receive(
         accepted.proposed,
     )
     return accepted
+
+
+_DELIVERY_MAX_LENGTH = 128
+
+
+def _delivery(source: webhooks.Source, request: Request) -> str | None:
+    """GitHub's id of this delivery, kept when GitHub (or anyone) sends it again."""
+    if source is not webhooks.Source.GHCR:
+        return None
+    delivery = request.headers.get("x-github-delivery", "").strip()
+    return delivery[:_DELIVERY_MAX_LENGTH] or None
 
 
 def _known(source: str) -> webhooks.Source:
@@ -139,15 +202,10 @@ def _known(source: str) -> webhooks.Source:
 
 
 async def _bounded_body(source: webhooks.Source, request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise _too_large(source, limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:  # a lying or absent Content-Length (chunked) ends here
-            raise _too_large(source, limit)
-    return bytes(body)
+    try:
+        return await bodies.read_bounded(request, limit)
+    except HTTPException:
+        raise _too_large(source, limit) from None
 
 
 def _too_large(source: webhooks.Source, limit: int) -> HTTPException:
@@ -175,6 +233,9 @@ def _parse(
     except ValueError as error:
         message = f"webhook body is not valid JSON: {error}"
         raise _refusal(source, "invalid", status.HTTP_400_BAD_REQUEST, message) from None
+    except RecursionError:
+        message = "webhook body is nested too deeply to read"
+        raise _refusal(source, "invalid", status.HTTP_400_BAD_REQUEST, message) from None
     context = webhooks.Context(
         event=request.headers.get("x-github-event"),
         artifactory_registry=settings.webhook_artifactory_registry,
@@ -186,10 +247,16 @@ def _parse(
         raise _refusal(source, "invalid", status.HTTP_422_UNPROCESSABLE_CONTENT, message) from None
 
 
-def _refusal(source: webhooks.Source, result: str, code: int, message: str) -> HTTPException:
-    """The error to raise for a delivery that changes nothing, counted under `result`."""
+def _refusal(
+    source: webhooks.Source, result: str, code: int, message: str, *, retry: bool = False
+) -> HTTPException:
+    """The error to raise for a delivery that changes nothing, counted under `result`.
+
+    `retry` adds `Retry-After`: the same delivery will succeed once the cause has passed.
+    """
     _count(source, result)
-    return HTTPException(code, message)
+    headers = {"Retry-After": str(limits.RETRY_AFTER_SECONDS)} if retry else None
+    return HTTPException(code, message, headers=headers)
 
 
 async def _hand_over(

@@ -5,20 +5,28 @@ also how to check what a webhook would match (`?image=nginx`) and why a containe
 considered (annotation problems, unreadable images, `headwind.sh/images`).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api import audit
-from api.deps import ServicesDep
-from clients.kube.client import NotFound, resource_path
-from clients.temporal import operations
-from headwind import annotations, images, records
+from api import audit, errors
+from api.backends import Cluster
+from api.bodies import RestRoute
+from api.deps import ClusterDep, ServicesDep, UpdatesDep
+from api.validation import (
+    Actor,
+    ContainerName,
+    KindFilter,
+    NamespaceFilter,
+    require_in_scope,
+    workload_path,
+)
+from headwind import annotations, images, records, validation, workloads
 from headwind.index import WatchedWorkload
 from headwind.models import RollbackRequest, RollbackResult, WorkloadKind, WorkloadRef
 
-router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"])
+router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"], route_class=RestRoute)
 
 
 class RollbackIn(BaseModel):
@@ -26,9 +34,10 @@ class RollbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    container: str = Field(min_length=1, max_length=253)
-    to: str | None = Field(default=None, max_length=512)
-    requested_by: str | None = None
+    container: ContainerName
+    to: str | None = Field(default=None, max_length=validation.REFERENCE_MAX_LENGTH)
+    """A tag (a chart version for a HelmRelease) or a whole image reference."""
+    requested_by: Actor | None = None
 
 
 class WatchedContainer(BaseModel):
@@ -119,11 +128,11 @@ def _repository_of(image: str) -> str:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
-@router.get("")
+@router.get("", responses=errors.responses(422))
 def list_watched(
     services: ServicesDep,
-    namespace: Annotated[str | None, Query(max_length=63)] = None,
-    kind: Annotated[str | None, Query(max_length=32)] = None,
+    namespace: NamespaceFilter = None,
+    kind: KindFilter = None,
     image: Annotated[
         str | None, Query(max_length=512, description="only workloads running this repository")
     ] = None,
@@ -134,7 +143,7 @@ def list_watched(
 ) -> WatchedList:
     """Watched workloads with their containers, policy and annotation problems (from the index)."""
     index = services.index
-    wanted_kind = _kind(kind) if kind else None
+    wanted_kind = WorkloadKind(kind) if kind else None
     key = repository or (_repository_of(image) if image else None)
     if key is not None:
         refs = {sub.workload for sub in index.lookup(key)}
@@ -150,10 +159,23 @@ def list_watched(
     return WatchedList(synced=index.synced, count=len(selected), workloads=selected)
 
 
-@router.get("/{kind}/{namespace}/{name}")
-def get_watched(kind: str, namespace: str, name: str, services: ServicesDep) -> WatchedPublic:
+WorkloadDep = Annotated[WorkloadRef, Depends(workload_path)]
+
+
+def _in_scope(workload: WorkloadDep, services: ServicesDep) -> None:
+    require_in_scope(services.settings, workload.namespace)
+
+
+async def _existing(workload: WorkloadRef, cluster: Cluster) -> dict[str, Any]:
+    obj = await cluster.workload(workload)
+    if obj is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{workload} does not exist")
+    return obj
+
+
+@router.get("/{kind}/{namespace}/{name}", responses=errors.responses(404, 422))
+def get_watched(workload: WorkloadDep, services: ServicesDep) -> WatchedPublic:
     """One watched workload; 404 when the detector does not watch it (not annotated, or absent)."""
-    workload = _workload(kind, namespace, name)
     found = services.index.get(workload)
     if found is None:
         raise HTTPException(
@@ -164,40 +186,34 @@ def get_watched(kind: str, namespace: str, name: str, services: ServicesDep) -> 
     return _public(found)
 
 
-def _kind(text: str) -> WorkloadKind:
-    try:
-        return WorkloadKind.parse(text)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-
-
-def _workload(kind: str, namespace: str, name: str) -> WorkloadRef:
-    try:
-        return WorkloadRef(kind=WorkloadKind.parse(kind), namespace=namespace, name=name)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-
-
-@router.post("/{kind}/{namespace}/{name}/rollback")
+@router.post(
+    "/{kind}/{namespace}/{name}/rollback",
+    dependencies=[Depends(_in_scope)],
+    responses=errors.responses(403, 404, 409, 413, 415, 422, 503, 504),
+)
 async def rollback(
-    kind: str,
-    namespace: str,
-    name: str,
+    workload: WorkloadDep,
     body: RollbackIn,
-    services: ServicesDep,
-    idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+    updates: UpdatesDep,
+    cluster: ClusterDep,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    ] = None,
 ) -> RollbackResult:
     """Roll a container back (durably); the abandoned tag is not proposed again."""
-    workload = _workload(kind, namespace, name)
+    try:
+        to = validation.rollback_target(workload.kind, body.to) if body.to else None
+    except ValueError as exc:
+        raise errors.invalid(("body", "to"), str(exc)) from None
+    obj = await _existing(workload, cluster)
+    if workloads.find(workload.kind, obj, body.container) is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
+        )
     request = RollbackRequest(
-        workload=workload, container=body.container, to=body.to, requested_by=body.requested_by
+        workload=workload, container=body.container, to=to, requested_by=body.requested_by
     )
-    result = await operations.rollback(
-        services.temporal,
-        request,
-        task_queue=services.settings.temporal_task_queue,
-        request_id=idempotency_key,
-    )
+    result = await updates.rollback(request, idempotency_key)
     audit.record(
         "rollback",
         actor=body.requested_by,
@@ -211,18 +227,14 @@ async def rollback(
     return result
 
 
-@router.get("/{kind}/{namespace}/{name}/history")
-def history(
-    kind: str, namespace: str, name: str, services: ServicesDep
-) -> list[records.HistoryEntry]:
+@router.get(
+    "/{kind}/{namespace}/{name}/history",
+    dependencies=[Depends(_in_scope)],
+    responses=errors.responses(403, 404, 422, 503),
+)
+async def history(workload: WorkloadDep, cluster: ClusterDep) -> list[records.HistoryEntry]:
     """The update history annotation of a workload, newest first."""
-    workload = _workload(kind, namespace, name)
-    if services.kube is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no Kubernetes connection")
-    try:
-        obj = services.kube.get(resource_path(workload.kind, namespace, name))
-    except NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{workload} does not exist") from exc
-    raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(annotations.UPDATE_HISTORY)
+    obj = await _existing(workload, cluster)
+    raw = workloads.annotations_of(obj).get(annotations.UPDATE_HISTORY)
     entries, _ = records.parse_history(raw)
     return list(entries)

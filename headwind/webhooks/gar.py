@@ -53,6 +53,8 @@ def _message(payload: Any) -> Mapping[str, Any]:
         decoded = json.loads(base64.b64decode(data, validate=True))
     except (binascii.Error, ValueError):
         raise PayloadError("field 'message.data' is not base64-encoded JSON") from None
+    except RecursionError:
+        raise PayloadError("field 'message.data' is nested too deeply to read") from None
     if not isinstance(decoded, Mapping):
         raise PayloadError("field 'message.data' does not hold a JSON object")
     return decoded

@@ -113,7 +113,7 @@ async def test_a_workload_shows_containers_policy_and_problems(client: httpx.Asy
     ("path", "status"),
     [
         ("/api/v1/workloads/deployment/team/plain", 404),
-        ("/api/v1/workloads/widget/team/web", 404),
+        ("/api/v1/workloads/widget/team/web", 422),
         ("/api/v1/workloads?kind=widget", 422),
         ("/api/v1/workloads?image=Not%20An%20Image", 422),
     ],

@@ -103,6 +103,7 @@ class Recorder:
 
 def build(index: ImageIndex, recorder: Recorder, **values: Any) -> FastAPI:
     settings = Settings.model_validate({"webhook_token": SECRET, **values})
+    index.mark_synced()  # a running API's index; tests of the unsynced index are in test_hardening
     app = create_app(settings, index=index)
     app.state.services = Services(
         settings=settings, temporal=cast(Client, None), kube=None, index=index
