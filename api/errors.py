@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from api import limits
 from api.backends import ClusterUnavailableError
@@ -108,7 +109,23 @@ def _answer(code: int, detail: str, **extra: Any) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    return _answer(exc.status_code, detail, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+    return _answer(exc.status_code, detail, headers=headers)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route serves on this path (Starlette names only the first route's)."""
+    path = request.scope["path"]
+    return sorted(
+        {
+            method
+            for route in request.app.router.routes
+            if isinstance(route, Route) and route.path_regex.match(path)
+            for method in route.methods or ()
+        }
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

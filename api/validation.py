@@ -22,6 +22,7 @@ from headwind.settings import Settings
 __all__ = [
     "LABEL_PATTERN",
     "SUBDOMAIN_PATTERN",
+    "TAG_PATTERN",
     "Actor",
     "ContainerName",
     "KindField",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._+-]*$"
+"""An OCI tag, or a chart version (which may also hold `+`) for a HelmRelease."""
 SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 
@@ -57,6 +60,7 @@ NamespacePath = Annotated[
     Path(
         max_length=validation.LABEL_MAX_LENGTH,
         description="A Kubernetes namespace (DNS-1123 label).",
+        examples=["shop"],
         json_schema_extra={"pattern": LABEL_PATTERN},
     ),
     AfterValidator(validation.namespace),
@@ -66,6 +70,7 @@ RequestNamePath = Annotated[
     Path(
         max_length=validation.LABEL_MAX_LENGTH,
         description="An UpdateRequest name (DNS-1123 label).",
+        examples=["web-web-1-1-0-4aed32d764"],
         json_schema_extra={"pattern": LABEL_PATTERN},
     ),
     AfterValidator(lambda v: validation.dns1123_label(v, "update request name")),
@@ -99,19 +104,25 @@ NamespaceField = Annotated[
 ]
 ContainerName = Annotated[
     str,
-    Field(max_length=validation.LABEL_MAX_LENGTH),
+    Field(max_length=validation.LABEL_MAX_LENGTH, json_schema_extra={"pattern": LABEL_PATTERN}),
     AfterValidator(validation.container_name),
 ]
 """A container name (DNS-1123 label); `chart` for a HelmRelease."""
 Actor = Annotated[
     str,
-    Field(max_length=validation.ACTOR_MAX_LENGTH),
+    Field(
+        max_length=validation.ACTOR_MAX_LENGTH,
+        json_schema_extra={"pattern": validation.PLAIN_TEXT_PATTERN},
+    ),
     AfterValidator(validation.actor),
 ]
 """Who approves, rejects, proposes or rolls back: bounded plain text."""
 Reason = Annotated[
     str,
-    Field(max_length=validation.REASON_MAX_LENGTH),
+    Field(
+        max_length=validation.REASON_MAX_LENGTH,
+        json_schema_extra={"pattern": validation.PLAIN_LINES_PATTERN},
+    ),
     AfterValidator(validation.reason),
 ]
 
@@ -119,7 +130,12 @@ Reason = Annotated[
 def workload_path(
     kind: Annotated[
         str,
-        Path(max_length=32, description="`deployment`, `statefulset`, `cronjob`, … or `deploy`"),
+        Path(
+            max_length=32,
+            description="`deployment`, `statefulset`, `daemonset`, `cronjob`, `helmrelease`, "
+            "in any case, plural, or short (`deploy`, `sts`, `ds`, `cj`, `hr`).",
+            examples=["deployment"],
+        ),
     ],
     namespace: NamespacePath,
     name: Annotated[
@@ -127,6 +143,7 @@ def workload_path(
         Path(
             max_length=validation.SUBDOMAIN_MAX_LENGTH,
             description="The workload's name (DNS-1123 subdomain; at most 52 for a CronJob).",
+            examples=["web"],
             json_schema_extra={"pattern": SUBDOMAIN_PATTERN},
         ),
     ],

@@ -14,7 +14,6 @@ value, never all of it.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from headwind import images
 from headwind.models import Phase, WorkloadKind
@@ -23,6 +22,8 @@ __all__ = [
     "ACTOR_MAX_LENGTH",
     "CRONJOB_NAME_MAX_LENGTH",
     "LABEL_MAX_LENGTH",
+    "PLAIN_LINES_PATTERN",
+    "PLAIN_TEXT_PATTERN",
     "REASON_MAX_LENGTH",
     "REFERENCE_MAX_LENGTH",
     "SUBDOMAIN_MAX_LENGTH",
@@ -61,6 +62,17 @@ _CHART_VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}", re.ASCII)
 """A Helm chart version: semantic versions may carry build metadata after a `+`."""
 _CHART_REFERENCE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+:/-]*", re.ASCII)
 _SHOWN = 64
+
+_INVISIBLE = r"\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+"""Characters that have no business in a name or a sentence someone reads in a log: DEL and
+C1 controls, zero-width and bidirectional marks, line separators, the byte-order mark, and
+lone surrogates (which cannot even be encoded as UTF-8)."""
+PLAIN_TEXT_PATTERN = rf"^[^\u0000-\u001f{_INVISIBLE}]*$"
+"""One line of plain text: no control or invisible characters (for the OpenAPI schema too)."""
+PLAIN_LINES_PATTERN = rf"^[^\u0000-\u0008\u000b-\u001f{_INVISIBLE}]*$"
+"""Plain text that may hold newlines and tabs."""
+_PLAIN_TEXT = re.compile(PLAIN_TEXT_PATTERN)
+_PLAIN_LINES = re.compile(PLAIN_LINES_PATTERN)
 
 
 def shown(value: str) -> str:
@@ -145,15 +157,15 @@ def rollback_target(kind: WorkloadKind, value: str) -> str:
 
 
 def text(value: str, what: str, max_length: int, *, multiline: bool = False) -> str:
-    """Bounded free text without control characters (newlines and tabs only if `multiline`)."""
+    """Bounded plain text: no control or invisible characters (newlines and tabs if `multiline`)."""
     if len(value) > max_length:
         raise ValueError(f"{what} is longer than {max_length} characters")
-    allowed = "\n\t" if multiline else ""
-    for character in value:
-        if character not in allowed and unicodedata.category(character) in ("Cc", "Cf", "Cs"):
-            raise ValueError(
-                f"{what} holds a control character (U+{ord(character):04X}); send plain text"
-            )
+    grammar = _PLAIN_LINES if multiline else _PLAIN_TEXT
+    if not grammar.fullmatch(value):
+        bad = next(c for c in value if not grammar.fullmatch(c))
+        raise ValueError(
+            f"{what} holds a control or invisible character (U+{ord(bad):04X}); send plain text"
+        )
     return value
 
 

@@ -11,6 +11,8 @@ from api import audit, errors
 from api.bodies import RestRoute
 from api.deps import ClusterDep, ServicesDep, UpdatesDep
 from api.validation import (
+    SUBDOMAIN_PATTERN,
+    TAG_PATTERN,
     Actor,
     ContainerName,
     KindField,
@@ -40,18 +42,33 @@ router = APIRouter(prefix="/api/v1/updates", tags=["updates"], route_class=RestR
 class ProposalIn(BaseModel):
     """A candidate tag for one workload container."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "Deployment",
+                    "namespace": "shop",
+                    "name": "web",
+                    "container": "web",
+                    "tag": "1.1.0",
+                }
+            ]
+        },
+    )
 
     kind: KindField
     namespace: NamespaceField
     name: str = Field(
         max_length=validation.SUBDOMAIN_MAX_LENGTH,
         description="DNS-1123 subdomain (at most 52 characters for a CronJob).",
+        json_schema_extra={"pattern": SUBDOMAIN_PATTERN},
     )
     container: ContainerName
     tag: str = Field(
         max_length=validation.TAG_MAX_LENGTH,
-        description="An OCI tag; a chart version for a HelmRelease.",
+        description="An OCI tag; a chart version (which may hold `+`) for a HelmRelease.",
+        json_schema_extra={"pattern": TAG_PATTERN},
     )
     digest: str | None = Field(
         default=None, max_length=200, pattern=r"^[a-z0-9]+:[a-f0-9]{32,128}$"
@@ -75,7 +92,9 @@ class ProposalIn(BaseModel):
 class ApprovalBody(BaseModel):
     """Body of an approval (optional)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"approver": "alice"}]}
+    )
 
     approver: Actor | None = None
 
@@ -83,7 +102,10 @@ class ApprovalBody(BaseModel):
 class RejectionBody(BaseModel):
     """Body of a rejection (optional)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"approver": "alice", "reason": "breaks checkout"}]},
+    )
 
     approver: Actor | None = None
     reason: Reason | None = None
@@ -156,7 +178,7 @@ async def get_update(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-_DECISION_ERRORS = errors.responses(403, 404, 409, 413, 415, 422, 503, 504)
+_DECISION_ERRORS = errors.responses(400, 403, 404, 409, 413, 415, 422, 503, 504)
 
 
 async def _decide(

@@ -32,7 +32,10 @@ router = APIRouter(prefix="/api/v1/workloads", tags=["workloads"], route_class=R
 class RollbackIn(BaseModel):
     """Which container to roll back, and optionally to what (default: the previous image)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"container": "web", "requested_by": "carol"}]},
+    )
 
     container: ContainerName
     to: str | None = Field(default=None, max_length=validation.REFERENCE_MAX_LENGTH)
@@ -189,7 +192,7 @@ def get_watched(workload: WorkloadDep, services: ServicesDep) -> WatchedPublic:
 @router.post(
     "/{kind}/{namespace}/{name}/rollback",
     dependencies=[Depends(_in_scope)],
-    responses=errors.responses(403, 404, 409, 413, 415, 422, 503, 504),
+    responses=errors.responses(400, 403, 404, 409, 413, 415, 422, 503, 504),
 )
 async def rollback(
     workload: WorkloadDep,

@@ -65,12 +65,18 @@ class FakeUpdates:
 
     failure: Exception | None = None
     up: bool = True
+    requests: tuple[str, ...] | None = (REQUEST,)
+    """The update requests that exist (None: any name does)."""
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def _call(self, what: str, argument: Any) -> None:
         self.calls.append((what, argument))
         if self.failure is not None:
             raise self.failure
+
+    def _known(self, namespace: str, name: str) -> None:
+        if self.requests is not None and name not in self.requests:
+            raise operations.NotFoundError(f"no update request {namespace}/{name}")
 
     async def propose(self, proposal: Proposal) -> operations.ProposalAccepted:
         self._call("propose", proposal)
@@ -84,8 +90,7 @@ class FakeUpdates:
 
     async def status(self, namespace: str, name: str) -> UpdateStatus:
         self._call("status", (namespace, name))
-        if name != REQUEST:
-            raise operations.NotFoundError(f"no update request {namespace}/{name}")
+        self._known(namespace, name)
         return status_of()
 
     async def list_updates(
@@ -117,14 +122,12 @@ class FakeUpdates:
 
     async def approve(self, namespace: str, name: str, body: ApprovalIn) -> UpdateStatus:
         self._call("approve", body)
-        if name != REQUEST:
-            raise operations.NotFoundError(f"no update request {namespace}/{name}")
+        self._known(namespace, name)
         return status_of(Phase.COMPLETED, approved_by=body.approver or "anonymous")
 
     async def reject(self, namespace: str, name: str, body: RejectIn) -> UpdateStatus:
         self._call("reject", body)
-        if name != REQUEST:
-            raise operations.NotFoundError(f"no update request {namespace}/{name}")
+        self._known(namespace, name)
         return status_of(Phase.REJECTED, rejected_by=body.approver or "anonymous")
 
     async def rollback(self, request: RollbackRequest, request_id: str | None) -> RollbackResult:
