@@ -8,6 +8,7 @@ failed so that detection does not immediately propose it again.
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from headwind import names, naming
@@ -70,45 +71,58 @@ class RollbackWorkflow:
         if self._grant is not None and not self._grant.granted:
             message = f"another change of this container won: {self._grant.superseded_by}"
             return result.model_copy(update={"message": message})
+        # Released on every way out but eviction and termination (see the update workflow):
+        # an activity that failed for good must not keep the container.
         try:
-            await slot.signal(names.SLOT_BUSY, me)
-            plan: RollbackPlan = await common.act(names.PLAN_ROLLBACK, request, RollbackPlan)
-            if not plan.possible:
-                return result.model_copy(update={"message": plan.message})
-            workflow.set_current_details(f"Rolling back to {plan.target_image}")
-            applied: ApplyResult = await common.act(
-                names.APPLY,
-                ApplyInput(
+            outcome = await self._roll_back(request, slot, result)
+        except ActivityError as error:
+            outcome = result.model_copy(update={"message": f"failed: {error.cause or error}"})
+        await slot.signal(names.SLOT_RELEASE, me)
+        return outcome
+
+    async def _roll_back(
+        self,
+        request: RollbackRequest,
+        slot: workflow.ExternalWorkflowHandle[object],
+        result: RollbackResult,
+    ) -> RollbackResult:
+        me = workflow.info().workflow_id
+        await slot.signal(names.SLOT_BUSY, me)
+        plan: RollbackPlan = await common.act(names.PLAN_ROLLBACK, request, RollbackPlan)
+        if not plan.possible:
+            return result.model_copy(update={"message": plan.message})
+        workflow.set_current_details(f"Rolling back to {plan.target_image}")
+        applied: ApplyResult = await common.act(
+            names.APPLY,
+            ApplyInput(
+                workload=request.workload,
+                container=request.container,
+                expected_image=plan.current_image,
+                new_image=plan.target_image,
+                workflow_id=me,
+                action="rollback",
+                actor=request.requested_by,
+                manual=True,
+                reason="manual rollback",
+            ),
+            ApplyResult,
+        )
+        if applied.applied:
+            await common.act(
+                names.REMEMBER_TAG,
+                RememberInput(
                     workload=request.workload,
                     container=request.container,
-                    expected_image=plan.current_image,
-                    new_image=plan.target_image,
-                    workflow_id=me,
-                    action="rollback",
-                    actor=request.requested_by,
-                    manual=True,
-                    reason="manual rollback",
+                    tag=plan.abandoned_tag,
+                    why="failed",
                 ),
-                ApplyResult,
+                type(None),
             )
-            if applied.applied:
-                await common.act(
-                    names.REMEMBER_TAG,
-                    RememberInput(
-                        workload=request.workload,
-                        container=request.container,
-                        tag=plan.abandoned_tag,
-                        why="failed",
-                    ),
-                    type(None),
-                )
-            return result.model_copy(
-                update={
-                    "rolled_back": applied.applied,
-                    "message": applied.message,
-                    "from_image": plan.current_image,
-                    "to_image": plan.target_image,
-                }
-            )
-        finally:
-            await slot.signal(names.SLOT_RELEASE, me)
+        return result.model_copy(
+            update={
+                "rolled_back": applied.applied,
+                "message": applied.message,
+                "from_image": plan.current_image,
+                "to_image": plan.target_image,
+            }
+        )

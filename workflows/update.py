@@ -81,9 +81,11 @@ class UpdateWorkflow:
             cause = error.cause or error
             await self._finish(Phase.FAILED, "error", f"{error.activity_type or 'a step'}: {cause}")
             await self._notify(NotificationEvent.FAILED)
-        finally:
-            if self._holding_slot:
-                await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
+        # Not in a `finally`: an evicted workflow's coroutine is closed outside the workflow's
+        # event loop, where no signal can be sent. A run that ends any other way than here
+        # (terminated, cancelled) is noticed by the slot itself, which then frees the container.
+        if self._holding_slot:
+            await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
 
