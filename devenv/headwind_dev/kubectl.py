@@ -1,4 +1,4 @@
-"""Talking to the local apiserver from `worker/dev`: kubectl and plain HTTPS.
+"""Talking to the local apiserver from the local environment: kubectl and plain HTTPS.
 
 Only `activities` may import the `kubernetes` package (import-linter enforces it), and the dev
 environment needs little: apply manifests, wait for conditions, and poll health endpoints. So

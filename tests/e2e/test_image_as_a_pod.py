@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from headwind_dev.status import DevStatus
 
 from tests.deploy import rendering
 from tests.deploy.rendering import CHART
@@ -41,7 +42,6 @@ from tests.e2e import manifests
 from tests.e2e.conftest import Kube, headwind_cli, read_status
 from tests.e2e.polling import wait_for
 from tests.e2e.test_image import build
-from worker.dev.status import DevStatus
 
 pytestmark = pytest.mark.e2e
 
