@@ -41,6 +41,9 @@ class RollbackIn(BaseModel):
     to: str | None = Field(default=None, max_length=validation.REFERENCE_MAX_LENGTH)
     """A tag (a chart version for a HelmRelease) or a whole image reference."""
     requested_by: Actor | None = None
+    override: bool = False
+    """Allow a `to` the container's recorded history never ran (same repository only); the
+    audit record says so."""
 
 
 class WatchedContainer(BaseModel):
@@ -214,7 +217,11 @@ async def rollback(
             status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
         )
     request = RollbackRequest(
-        workload=workload, container=body.container, to=to, requested_by=body.requested_by
+        workload=workload,
+        container=body.container,
+        to=to,
+        requested_by=body.requested_by,
+        override=body.override,
     )
     result = await updates.rollback(request, idempotency_key)
     audit.record(
@@ -223,6 +230,7 @@ async def rollback(
         target=f"{workload}/{body.container}",
         outcome="rolled-back" if result.rolled_back else "refused",
         to=result.to_image,
+        override=body.override,
         message=result.message,
     )
     if not result.rolled_back:
