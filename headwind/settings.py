@@ -403,7 +403,6 @@ NOT_YET_ACTIVE = frozenset(
         "notify_webhook_secret",
         "approval_link_secret",
         "approval_link_ttl",
-        "log_format",
     }
 )
 """Settings that are parsed and validated but not read yet: the reference table says so, so

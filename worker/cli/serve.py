@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 
 import typer
 
 from headwind.settings import Settings, SettingsError, get_settings
-from worker import serving
+from worker import logs, serving
 
 __all__ = ["api", "run", "worker"]
 
@@ -26,15 +24,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
     if port is not None:
         changes["api_port"] = port
     settings = settings.model_copy(update=changes)
-    logging.basicConfig(
-        level=settings.log_level.value.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # httpx logs every request at INFO: under polling, one line per registry call drowns the
-    # log. Registry answers are counted in `headwind_registry_requests_total` instead.
-    if settings.log_level.value.upper() != "DEBUG":
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings)
     return settings
 
 
