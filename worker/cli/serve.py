@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from headwind.settings import Settings, SettingsError, get_settings
-from worker import logs, serving
+from worker import logs, serving, tracing
 
 __all__ = ["api", "run", "worker"]
 
@@ -25,6 +25,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
         changes["api_port"] = port
     settings = settings.model_copy(update=changes)
     logs.configure(settings)
+    tracing.configure()
     return settings
 
 
