@@ -124,15 +124,17 @@ def kill_temporal(dev_env: DevStatus, headwind: Headwind) -> None:
     _start_components(dev_env)
 
 
-def restart_apiserver(dev_env: DevStatus, headwind: Headwind) -> None:
-    _stop_component(dev_env, "kube-apiserver", signal.SIGTERM)
+def kill_apiserver(dev_env: DevStatus, headwind: Headwind) -> None:
+    """kill -9 of the kube-apiserver (a graceful stop drains watches for a minute), then it
+    starts again: watches break, activities meet connection errors, Leases cannot renew."""
+    _stop_component(dev_env, "kube-apiserver", signal.SIGKILL)
     _start_components(dev_env)
 
 
 FAULTS: dict[str, Fault] = {
     "kill -9 headwind": kill_headwind,
     "kill -9 temporal": kill_temporal,
-    "restart apiserver": restart_apiserver,
+    "kill -9 apiserver": kill_apiserver,
 }
 
 
