@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from clients.kube.client import Conflict, JsonObj
+from clients.kube.client import Conflict, Invalid, JsonObj
 
 __all__ = ["ATTEMPTS", "Ops", "Patchable", "read_modify_write"]
 
@@ -43,10 +43,21 @@ def read_modify_write(
         ops = change(obj)
         if ops is None:
             return None
-        version = (obj.get("metadata") or {}).get("resourceVersion")
+        version = _version(obj)
         guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}]
         try:
             return kube.json_patch(path, [*guard, *ops] if version else ops)
         except Conflict:
             continue
+        except Invalid as error:
+            # A failed `test` is a 422 whose message need not say "test": if the object moved
+            # since it was read, that was the guard; if not, the patch itself is refused.
+            if error.status == 422 and version and _version(kube.get(path)) != version:
+                continue
+            raise
     raise Conflict(409, f"{path} kept changing; gave up after {attempts} reads")
+
+
+def _version(obj: JsonObj) -> str | None:
+    version = (obj.get("metadata") or {}).get("resourceVersion")
+    return str(version) if version else None
