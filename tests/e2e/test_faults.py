@@ -271,38 +271,38 @@ def test_a_webhook_while_temporal_is_down_is_refused_and_its_retry_lands(
         "headwind.sh/min-update-interval": "0",
     }
     kube.apps.create_namespaced_deployment(namespace, manifest)
-    api = httpx.Client(base_url=dev_env.api_url, timeout=60)
-    auth = {"Authorization": f"Bearer {dev_env.webhook_token}"}
+    with httpx.Client(base_url=dev_env.api_url, timeout=60) as api:
+        auth = {"Authorization": f"Bearer {dev_env.webhook_token}"}
 
-    def matched() -> int:
-        probe = api.post("/webhook/native", json={"image": f"{image}:1.0.0"}, headers=auth)
-        return int(probe.json().get("matched", 0)) if probe.status_code == 202 else 0
+        def matched() -> int:
+            probe = api.post("/webhook/native", json={"image": f"{image}:1.0.0"}, headers=auth)
+            return int(probe.json().get("matched", 0)) if probe.status_code == 202 else 0
 
-    wait_for(matched, lambda n: n >= 1, what="the index to hold the workload")
+        wait_for(matched, lambda n: n >= 1, what="the index to hold the workload")
 
-    _stop_component(dev_env, "temporal", signal.SIGKILL)
-    try:
-        refused = api.post("/webhook/native", json={"image": f"{image}:1.1.0"}, headers=auth)
-        assert refused.status_code == 503, refused.text
-        assert refused.headers.get("Retry-After")
-    finally:
-        _start_components(dev_env)
+        _stop_component(dev_env, "temporal", signal.SIGKILL)
+        try:
+            refused = api.post("/webhook/native", json={"image": f"{image}:1.1.0"}, headers=auth)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers.get("Retry-After")
+        finally:
+            _start_components(dev_env)
 
-    retried = wait_for(
-        lambda: api.post("/webhook/native", json={"image": f"{image}:1.1.0"}, headers=auth),
-        lambda r: r.status_code == 202,
-        what="the sender's retry to be accepted",
-        timeout=120,
-        interval=2,
-    )
-    assert retried.json()["proposed"] == 1
-    wait_for(
-        lambda: (
-            kube.apps.read_namespaced_deployment("web", namespace)
-            .spec.template.spec.containers[0]
-            .image
-        ),
-        lambda current: current == f"{image}:1.1.0",
-        what="the retried push to be applied",
-        timeout=120,
-    )
+        retried = wait_for(
+            lambda: api.post("/webhook/native", json={"image": f"{image}:1.1.0"}, headers=auth),
+            lambda r: r.status_code == 202,
+            what="the sender's retry to be accepted",
+            timeout=120,
+            interval=2,
+        )
+        assert retried.json()["proposed"] == 1
+        wait_for(
+            lambda: (
+                kube.apps.read_namespaced_deployment("web", namespace)
+                .spec.template.spec.containers[0]
+                .image
+            ),
+            lambda current: current == f"{image}:1.1.0",
+            what="the retried push to be applied",
+            timeout=120,
+        )
