@@ -269,7 +269,11 @@ def _from_attributes(
     )
     if running:
         phase, reason = last, ""
-        message = f"no worker answered; {last.value} is the phase Temporal last recorded"
+        message = (
+            f"no worker answered; {last.value} is the phase Temporal last recorded"
+            if recorded
+            else "no worker answered, and the workflow has recorded no phase yet"
+        )
     elif last in TERMINAL_PHASES:
         phase, reason, message = last, "", f"ended {last.value}"
     else:
