@@ -109,10 +109,17 @@ def running() -> Iterator[StandIn]:
     standin: StandIn
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            # slack_sdk reads (`users.info`, `usergroups.users.list`) with GET and a query.
+            path, _, query = self.path.partition("?")
+            self._answer(path, _decode(query.encode(), "query"), b"")
+
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             body = _decode(raw, self.headers.get("Content-Type", ""))
-            path = self.path.split("?", 1)[0]
+            self._answer(self.path.split("?", 1)[0], body, raw)
+
+        def _answer(self, path: str, body: dict[str, Any], raw: bytes) -> None:
             standin.calls.append(Call(path, body, dict(self.headers.items()), raw))
             code, headers, answer = standin.handle(path, body)
             data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
