@@ -13,56 +13,24 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
 
 from clients.notify.slack import SlackClient
-from clients.temporal import operations
 from headwind.models import (
-    ApprovalIn,
     Notification,
     NotificationEvent,
-    Phase,
-    RejectIn,
     SlackThread,
-    UpdateStatus,
 )
 from headwind.notifications import content
 from headwind.notifications import slack as blocks
 from tests import slack_standin
 from tests.api.api_support import REQUEST, FakeUpdates, build, client, status_of
+from tests.api.decisions_support import DecidingUpdates
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
-
-@dataclass
-class DecidingUpdates(FakeUpdates):
-    """Accepts the first decision and refuses the rest with 409, as the workflow does."""
-
-    decided: str | None = None
-
-    async def approve(self, namespace: str, name: str, body: ApprovalIn) -> UpdateStatus:
-        self._refuse_twice("approve", body)
-        return await super().approve(namespace, name, body)
-
-    async def reject(self, namespace: str, name: str, body: RejectIn) -> UpdateStatus:
-        self._refuse_twice("reject", body)
-        return await super().reject(namespace, name, body)
-
-    async def status(self, namespace: str, name: str) -> UpdateStatus:
-        await super().status(namespace, name)
-        if self.decided is None:
-            return status_of()
-        return status_of(Phase.APPROVED, approved_by=self.decided)
-
-    def _refuse_twice(self, what: str, body: ApprovalIn | RejectIn) -> None:
-        if self.decided is not None:
-            self.calls.append((what, body))
-            raise operations.WrongPhaseError(f"update request team/{REQUEST} is Approved")
-        self.decided = body.approver
 
 
 @pytest.fixture
