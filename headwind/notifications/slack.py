@@ -10,6 +10,7 @@ Headwind asked for and ignores the rest (link buttons send a payload too).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,6 +88,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_USER = re.compile(r"\bslack:([UW][A-Z0-9]{2,20})\b")
+
+
+def _mentions(text: str) -> str:
+    """Escaped text where an approver recorded as `slack:<user id>` becomes a mention."""
+    return _SLACK_USER.sub(r"<@\1>", escape(text))
+
+
 def _link(url: str, label: str) -> str:
     return f"<{url}|{label}>"
 
@@ -111,7 +120,7 @@ def _fields(notification: Notification) -> Block:
     return {
         "type": "section",
         "fields": [
-            {"type": "mrkdwn", "text": f"*{escape(label)}*\n{escape(value)}"}
+            {"type": "mrkdwn", "text": f"*{escape(label)}*\n{_mentions(value)}"}
             for label, value in rows
         ],
     }
@@ -178,7 +187,7 @@ def reply(notification: Notification, links: content.Links) -> Message:
         text += f" — {escape(said)}"
     who = content.decided_by(status)
     if who and notification.event in {NotificationEvent.APPROVED, NotificationEvent.REJECTED}:
-        text += f" ({escape(who)})"
+        text += f" ({_mentions(who)})"
     blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     line = _link_line(links, decide=False)
     if line is not None:

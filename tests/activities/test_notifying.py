@@ -161,7 +161,9 @@ async def test_an_approval_from_request_to_completion(
     original = standin.messages[first.slack_thread.ts]
     assert "actions" not in [b["type"] for b in original["blocks"]]
     assert original["text"].startswith("Update completed")
-    assert any("slack:U0ALICE" in f["text"] for f in original["blocks"][1]["fields"])
+    assert "*Decision*\napproved by <@U0ALICE>" in [
+        f["text"] for f in original["blocks"][1]["fields"]
+    ]
     assert sent("slack") - before == 3
 
     cards = standin.called("/teams")
