@@ -1,4 +1,4 @@
-"""Slack request signatures (`v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`), computed here by hand."""
+"""Slack request signatures (`v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`), computed by hand."""
 
 from __future__ import annotations
 
