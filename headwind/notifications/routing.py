@@ -15,12 +15,9 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from headwind.annotations import AnnotationProblem
+from headwind.annotations import NOTIFY, SLACK_CHANNEL, AnnotationProblem
 
 __all__ = ["NOTIFY", "SLACK_CHANNEL", "Route", "Sink", "route"]
-
-NOTIFY = "headwind.sh/notify"
-SLACK_CHANNEL = "headwind.sh/slack-channel"
 
 _CHANNEL = re.compile(r"#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,20}")
 """A channel name (lower case, as Slack requires) with or without `#`, or a channel ID."""

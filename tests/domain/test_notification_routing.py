@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from headwind import annotations
 from headwind.notifications.routing import NOTIFY, SLACK_CHANNEL, Route, Sink, route
 
 EVERYTHING = Route(
@@ -90,3 +91,9 @@ def test_route(
     for problem in problems:
         assert problem.value == annotations[problem.key].strip()
         assert problem.message
+
+
+def test_the_workload_annotation_parser_leaves_routing_keys_to_the_notifier() -> None:
+    """Not "unknown key": the notify activity reads (and reports) them when it sends."""
+    _, problems = annotations.parse({NOTIFY: "pager", SLACK_CHANNEL: "#ok"})
+    assert problems == []
