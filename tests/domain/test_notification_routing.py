@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from headwind import annotations
+from headwind.annotations import parse as parse_annotations
 from headwind.notifications.routing import NOTIFY, SLACK_CHANNEL, Route, Sink, route
 
 EVERYTHING = Route(
@@ -95,5 +95,5 @@ def test_route(
 
 def test_the_workload_annotation_parser_leaves_routing_keys_to_the_notifier() -> None:
     """Not "unknown key": the notify activity reads (and reports) them when it sends."""
-    _, problems = annotations.parse({NOTIFY: "pager", SLACK_CHANNEL: "#ok"})
+    _, problems = parse_annotations({NOTIFY: "pager", SLACK_CHANNEL: "#ok"})
     assert problems == []
