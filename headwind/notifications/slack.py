@@ -74,12 +74,8 @@ class Decision(BaseModel):
     response_url: str | None = None
 
     @property
-    def approver(self) -> str:
-        """The identity the workflow records: stable Slack user ID, readable name after it."""
-        return f"slack:{self.user_id} ({self.user_name})" if self.user_name else self.identity
-
-    @property
     def identity(self) -> str:
+        """The approver the workflow records: the stable Slack user ID, not a changeable name."""
         return f"slack:{self.user_id}"
 
 
