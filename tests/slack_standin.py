@@ -42,6 +42,8 @@ class StandIn:
     """Posted messages by ts, as `chat.update` left them."""
     answers: dict[str, int] = field(default_factory=dict)
     """Status code to answer on a non-Slack path (Teams, webhook), default 200."""
+    failures: dict[str, int] = field(default_factory=dict)
+    """How many more calls to a non-Slack path answer 503 before `answers` applies."""
     _limited: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -91,6 +93,9 @@ class StandIn:
                 return 200, {}, {"ok": True, "users": users}
             if path.startswith("/api/"):
                 return 200, {}, {"ok": False, "error": "unknown_method"}
+            if self.failures.get(path, 0) > 0:
+                self.failures[path] -= 1
+                return 503, {}, "unavailable"
             return self.answers.get(path, 200), {}, "ok"
 
 
