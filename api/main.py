@@ -17,7 +17,7 @@ from temporalio.client import Client
 import headwind
 from api import errors, metrics
 from api.deps import Services
-from api.routes import health, updates, webhooks, workloads
+from api.routes import approvals, health, slack, updates, webhooks, workloads
 from clients import temporal
 from clients.kube.client import Kube
 from headwind.index import ImageIndex
@@ -68,6 +68,8 @@ def create_app(
     app.include_router(updates.router)
     app.include_router(workloads.router)
     app.include_router(webhooks.router)
+    app.include_router(slack.router)
+    app.include_router(approvals.router)
     webhooks.log_auth_posture(settings)
 
     @app.get("/metrics", tags=["metrics"], response_class=Response)

@@ -59,6 +59,8 @@ __all__ = [
     "LAST_UPDATE",
     "MIN_AGE",
     "MIN_UPDATE_INTERVAL",
+    "NOTIFICATION_KEYS",
+    "NOTIFY",
     "PATTERN",
     "PIN_DIGEST",
     "POLICY",
@@ -68,6 +70,7 @@ __all__ = [
     "REJECTED_TAGS",
     "REQUIRE_APPROVAL",
     "ROLLBACK_TIMEOUT",
+    "SLACK_CHANNEL",
     "UPDATE_HISTORY",
     "USER_KEYS",
     "WRITTEN_KEYS",
@@ -128,6 +131,12 @@ USER_KEYS = (
 
 WRITTEN_KEYS = (LAST_UPDATE, UPDATE_HISTORY, REJECTED_TAGS, FAILED_TAGS, DIGESTS)
 """Keys only Headwind writes."""
+
+NOTIFY = "headwind.sh/notify"
+SLACK_CHANNEL = "headwind.sh/slack-channel"
+NOTIFICATION_KEYS = (NOTIFY, SLACK_CHANNEL)
+"""Read (and their problems reported) by `headwind.notifications.routing` when a notification
+is sent, not here."""
 
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _CONTAINER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)
@@ -240,7 +249,7 @@ def parse(
         text = raw.strip() if isinstance(raw, str) else ""
         if not text:
             continue
-        if key in WRITTEN_KEYS:
+        if key in WRITTEN_KEYS or key in NOTIFICATION_KEYS:
             continue
         reader = _READERS.get(key)
         if reader is None:

@@ -24,6 +24,7 @@ __all__ = [
     "HealthReport",
     "HealthState",
     "Notification",
+    "NotificationResult",
     "Phase",
     "Proposal",
     "RejectIn",
@@ -31,6 +32,7 @@ __all__ = [
     "RollbackPlan",
     "RollbackRequest",
     "RollbackResult",
+    "SlackThread",
     "SlotGrant",
     "SlotRequest",
     "TimelineEntry",
@@ -317,6 +319,26 @@ class Notification(_Model):
 
     event: NotificationEvent
     status: UpdateStatus
+    slack_thread: SlackThread | None = None
+    """The update's first Slack message, as an earlier notification returned it: later
+    transitions reply in its thread and re-render it. None: post a message of its own."""
+
+
+class SlackThread(_Model):
+    """A posted Slack message: its channel ID and timestamp (Slack's message id)."""
+
+    channel: str
+    ts: str
+
+
+class NotificationResult(_Model):
+    """What one notification reached; the workflow keeps `slack_thread` for the next ones."""
+
+    sent: tuple[str, ...] = ()
+    """Sinks that took the notification (`slack`, `teams`, `webhook`)."""
+    failed: tuple[str, ...] = ()
+    """Sinks that still refused it on the last attempt (counted, logged, an Event)."""
+    slack_thread: SlackThread | None = None
 
 
 class SlotRequest(_Model):

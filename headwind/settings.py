@@ -40,6 +40,8 @@ ENV_PREFIX = "HEADWIND_"
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)
 _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
 _URL = re.compile(r"https?://\S+", re.ASCII)
+_SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,20}", re.ASCII)
+"""A Slack user (`U…`, `W…` on Enterprise Grid) or user-group (`S…`) ID."""
 _REGISTRY_HOST = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:]+\](:[0-9]{1,5})?", re.ASCII)
 
 Port = Annotated[int, Field(ge=1, le=65_535)]
@@ -266,7 +268,17 @@ class Settings(BaseSettings):
     """Slack app signing secret, to verify button clicks on the interactivity endpoint."""
 
     slack_channel: str | None = None
-    """Slack channel (name or ID) that receives notifications."""
+    """Slack channel (name or ID) that receives notifications; a workload may choose another
+    with `headwind.sh/slack-channel` or `headwind.sh/notify` (docs/notifications.md)."""
+
+    slack_approvers: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated Slack user IDs (`U…`, `W…`) and user-group IDs (`S…`) allowed to
+    approve or reject with the message buttons; empty allows everyone in the channel. Groups
+    need the `usergroups:read` scope."""
+
+    slack_api_url: str | None = None
+    """Base URL of the Slack Web API. Only for tests, which point it at a local stand-in;
+    unset is `https://slack.com/api/`."""
 
     teams_webhook_url: SecretStr | None = None
     """Microsoft Teams incoming-webhook URL (it embeds its own secret, hence hidden)."""
@@ -294,7 +306,7 @@ class Settings(BaseSettings):
     """`text` for people, `json` for log collectors (the manifests set `json`). Audit
     records of approvals, rejections and rollbacks are JSON either way."""
 
-    @field_validator("watch_namespaces", "registry_insecure", mode="before")
+    @field_validator("watch_namespaces", "registry_insecure", "slack_approvers", mode="before")
     @classmethod
     def _split_namespaces(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -307,6 +319,14 @@ class Settings(BaseSettings):
         bad = [name for name in value if not _NAMESPACE.fullmatch(name)]
         if bad:
             raise ValueError(f"not namespace names: {', '.join(map(repr, bad))}")
+        return tuple(dict.fromkeys(value))
+
+    @field_validator("slack_approvers")
+    @classmethod
+    def _slack_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [item for item in value if not _SLACK_ID.fullmatch(item)]
+        if bad:
+            raise ValueError(f"not Slack user or user-group IDs: {', '.join(map(repr, bad))}")
         return tuple(dict.fromkeys(value))
 
     @field_validator("leader_election_namespace")
@@ -344,7 +364,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an HTTP header name")
         return value
 
-    @field_validator("temporal_ui_url", "public_url", "notify_webhook_url")
+    @field_validator("temporal_ui_url", "public_url", "notify_webhook_url", "slack_api_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.fullmatch(value):
@@ -392,17 +412,8 @@ def env_name(field: str) -> str:
 
 NOT_YET_ACTIVE = frozenset(
     {
-        "temporal_ui_url",
         "ui_auth_mode",
         "ui_auth_proxy_header",
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_channel",
-        "teams_webhook_url",
-        "notify_webhook_url",
-        "notify_webhook_secret",
-        "approval_link_secret",
-        "approval_link_ttl",
     }
 )
 """Settings that are parsed and validated but not read yet: the reference table says so, so
