@@ -1,5 +1,5 @@
 """What happens around each phase change: a Kubernetes Event, the UpdateRequest mirror, a log
-line, metrics, and (from its own activity) the notifications.
+line, metrics. Notifications are their own activity (`activities.notifying`).
 
 Separate activities so a failed notification is retried without emitting the Event twice, and
 each write is idempotent: Events and UpdateRequests have deterministic names. The Event is
@@ -17,7 +17,7 @@ from temporalio import activity
 from clients.kube import events
 from clients.kube.client import Conflict, Kube, KubeError, NotFound
 from headwind import mirroring, names
-from headwind.models import TERMINAL_PHASES, Notification, Phase, TransitionReport, UpdateStatus
+from headwind.models import TERMINAL_PHASES, Phase, TransitionReport, UpdateStatus
 from metrics import updates as metrics
 
 __all__ = ["TransitionActivities"]
@@ -28,7 +28,7 @@ _WARNING_PHASES = frozenset({Phase.FAILED, Phase.ROLLED_BACK, Phase.STALE, Phase
 
 
 class TransitionActivities:
-    """Events, UpdateRequest mirror, logs, metrics and notifications for phase changes."""
+    """Events, UpdateRequest mirror, logs and metrics for phase changes."""
 
     def __init__(self, kube: Kube) -> None:
         self._kube = kube
@@ -61,24 +61,6 @@ class TransitionActivities:
         except NotFound as exc:
             # The workload's namespace is gone: there is nothing left to report on.
             log.warning("not recorded on %s: %s", status.workload, exc)
-
-    @activity.defn(name=names.NOTIFY)
-    def notify(self, notification: Notification) -> None:
-        """One call per transition. Sinks (Slack, Teams, webhooks) plug in here."""
-        status = notification.status
-        log.info(
-            json.dumps(
-                {
-                    "event": "notification",
-                    "kind": notification.event,
-                    "workflowId": status.workflow_id,
-                    "workload": str(status.workload),
-                    "container": status.container,
-                    "newImage": status.new_image,
-                    "phase": status.phase.value,
-                }
-            )
-        )
 
     def _event(self, status: UpdateStatus) -> None:
         warning = status.phase in _WARNING_PHASES

@@ -27,12 +27,14 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import slots
+from activities.notifying import NotifyActivities
 from activities.polling import PollingActivities
 from activities.transitions import TransitionActivities
 from activities.updates import UpdateActivities
 from api.main import create_app
 from clients import temporal
 from clients.kube.client import Kube
+from clients.notify.senders import Senders, open_senders
 from clients.registries import open_registries
 from headwind.index import ImageIndex
 from headwind.settings import Settings
@@ -63,24 +65,29 @@ def build_worker(
     task_queue: str,
     executor: concurrent.futures.ThreadPoolExecutor,
     polling: PollingActivities | None = None,
+    notifying: NotifyActivities | None = None,
 ) -> Worker:
     """A worker with every workflow and activity, the given clients injected."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(kube, polling),
+        activities=activities_for(kube, polling, notifying),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
     )
 
 
 def activities_for(
-    kube: Kube, polling: PollingActivities | None = None
+    kube: Kube,
+    polling: PollingActivities | None = None,
+    notifying: NotifyActivities | None = None,
 ) -> list[Callable[..., Any]]:
-    """Every activity the worker serves, bound to the given clients (polling only when given)."""
+    """Every activity the worker serves, bound to the given clients (polling only when given;
+    without senders, notifications are only logged)."""
     updates = UpdateActivities(kube)
     transitions = TransitionActivities(kube)
+    notifying = notifying or NotifyActivities(Settings.model_construct(), Senders(), kube)
     return [
         updates.evaluate,
         updates.apply,
@@ -88,7 +95,7 @@ def activities_for(
         updates.remember_tag,
         updates.plan_rollback,
         transitions.record_transition,
-        transitions.notify,
+        notifying.notify,
         slots.request_slot,
         slots.is_newer,
         *([polling.poll_repository] if polling is not None else []),
@@ -132,7 +139,10 @@ async def run(
     registries = open_registries(
         settings, kube, on_response=polling_metrics.count_registry_response
     )
-    async with detecting.detecting(settings, index, campaign=worker) as detection:
+    async with (
+        detecting.detecting(settings, index, campaign=worker) as detection,
+        open_senders(settings) as senders,
+    ):
         try:
             if worker:
                 polling = PollingActivities(
@@ -148,6 +158,7 @@ async def run(
                     task_queue=settings.temporal_task_queue,
                     executor=executor,
                     polling=polling,
+                    notifying=NotifyActivities(settings, senders, kube),
                 )
                 if not api and worker_metrics_port:
                     start_http_server(worker_metrics_port, addr=settings.metrics_host)

@@ -17,7 +17,9 @@ with workflow.unsafe.imports_passed_through():
     from headwind.models import (
         Notification,
         NotificationEvent,
+        NotificationResult,
         Phase,
+        SlackThread,
         TimelineEntry,
         TransitionReport,
         UpdateStatus,
@@ -113,5 +115,25 @@ async def record_transition(status: UpdateStatus, previous: Phase | None) -> Non
     await _inform(names.RECORD_TRANSITION, TransitionReport(status=status, previous_phase=previous))
 
 
-async def notify(event: NotificationEvent, status: UpdateStatus) -> None:
-    await _inform(names.NOTIFY, Notification(event=event, status=status))
+async def notify(
+    event: NotificationEvent, status: UpdateStatus, thread: SlackThread | None
+) -> SlackThread | None:
+    """Notify; returns the update's Slack message for the next notifications to thread under.
+
+    The result is read untyped: histories recorded before the activity returned anything hold
+    `null` there, and must still replay.
+    """
+    try:
+        raw = await workflow.execute_activity(
+            names.NOTIFY,
+            Notification(event=event, status=status, slack_thread=thread),
+            start_to_close_timeout=_TIMEOUT,
+            retry_policy=_INFORM_RETRY,
+            summary=names.NOTIFY,
+        )
+    except ActivityError as error:
+        workflow.logger.warning("notify failed; the update goes on: %s", error.cause or error)
+        return thread
+    if raw is None:
+        return thread
+    return NotificationResult.model_validate(raw).slack_thread or thread

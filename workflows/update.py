@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Proposal,
         RejectIn,
         RememberInput,
+        SlackThread,
         SlotGrant,
         SlotRequest,
         UpdateStatus,
@@ -58,6 +59,7 @@ class UpdateWorkflow:
         self._holding_slot = False
         self._decision: Decision | None = None
         self._superseded_by: str | None = None
+        self._slack_thread: SlackThread | None = None
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -429,4 +431,4 @@ class UpdateWorkflow:
         await self._transition(phase, reason, message)
 
     async def _notify(self, event: NotificationEvent) -> None:
-        await common.notify(event, self._state)
+        self._slack_thread = await common.notify(event, self._state, self._slack_thread)
