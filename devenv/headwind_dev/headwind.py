@@ -38,7 +38,9 @@ PROCESSES: tuple[HeadwindProcess, ...] = (
     HeadwindProcess(
         name="headwind",
         args=lambda config: ("run", "--host", "127.0.0.1", "--port", str(config.ports.api)),
-        health_path="/health",
+        # Ready: Temporal and the apiserver answer and the image index has synced, so a
+        # webhook sent right after `dev up` is matched rather than answered 503.
+        health_path="/readyz",
     ),
 )
 
