@@ -110,11 +110,13 @@ def explain_container(
     """Judge every listed tag for `sub` as polling would."""
     settings = sub.annotations.policy_settings(sub.container)
     decision = policy.evaluate(settings, sub.tag, sorted(set(tags)))
+    forced = settings.policy.kind is PolicyKind.FORCE
+    chosen = None if forced or not tracked else decision.chosen
     candidates = tuple(
         CandidateExplanation(
             tag=verdict.tag,
             eligible=verdict.eligible,
-            chosen=verdict.tag == decision.chosen,
+            chosen=chosen is not None and verdict.tag == chosen,
             reason=verdict.reason,
             message=verdict.message,
             remembered=(
@@ -128,7 +130,7 @@ def explain_container(
         for verdict in decision.candidates
     )
     message = decision.message
-    if settings.policy.kind is PolicyKind.FORCE:
+    if forced:
         message += (
             " (under `force` Headwind follows pushes and new digests of the current tag; a "
             "tag list alone never makes it choose another tag)"
@@ -145,7 +147,7 @@ def explain_container(
     return _explained(
         sub,
         tracked=True,
-        chosen=None if settings.policy.kind is PolicyKind.FORCE else decision.chosen,
+        chosen=chosen,
         reason=str(decision.reason),
         message=message,
         candidates=candidates,
