@@ -6,12 +6,15 @@ import json
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from api import deps
 from headwind import explaining, watched
 from headwind.index import ImageIndex, Subscriber
 from headwind.models import WorkloadKind
 from tests.api.api_support import build, client
+from worker import cli
+from worker.cli import workloads as cli_workloads
 
 H = "headwind.sh/"
 E = "/api/v1/workloads/deployment/team/web/explain"
@@ -149,3 +152,25 @@ def test_force_explains_that_it_follows_pushes() -> None:
     explained = explaining.explain_container(sub, ["1", "2"], tracked=True)
     assert explained.chosen is None
     assert "follows pushes" in explained.message
+
+
+def test_the_cli_renders_one_line_per_tag() -> None:
+    found = watched.from_object(WorkloadKind.DEPLOYMENT, WEB)
+    assert found is not None
+    app, _ = found.subscribers
+    explanation = explaining.Explanation(
+        workload=found.workload,
+        containers=(explaining.explain_container(app, TAGS["r.local/web"], tracked=True),),
+    )
+    lines = cli_workloads.render(explanation).splitlines()
+    assert lines[0] == "Deployment/team/web"
+    assert lines[2] == "app: r.local/web:1.2.0 (policy minor)"
+    marks = {line.split()[1].rstrip(":"): line.split()[0] for line in lines[4:]}
+    assert marks == {"1.2.0": "-", "1.2.1": "→", "1.3.0": "-", "2.0.0": "-", "latest": "-"}
+    assert any("1.3.0 [rejected]" in line for line in lines)
+
+
+def test_the_cli_refuses_a_malformed_workload() -> None:
+    result = CliRunner().invoke(cli.app, ["workload", "explain", "deployment/web"])
+    assert result.exit_code == 2
+    assert "KIND/NAMESPACE/NAME" in result.output
