@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from temporalio.client import Client
 
@@ -19,6 +20,7 @@ from api import errors, metrics
 from api.deps import Services
 from api.explaining import RegistryTags
 from api.routes import health, updates, webhooks, workloads
+from api.ui import pages
 from clients import temporal
 from clients.credentials import PullSecrets
 from clients.kube.client import Kube
@@ -80,6 +82,8 @@ def create_app(
     app.include_router(updates.router)
     app.include_router(workloads.router)
     app.include_router(webhooks.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC, check_dir=False), name="static")
     webhooks.log_auth_posture(settings)
 
     @app.get("/metrics", tags=["metrics"], response_class=Response)
