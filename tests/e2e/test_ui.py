@@ -233,3 +233,31 @@ def test_observability_shows_live_numbers(page: Page) -> None:
     page.goto("/observability")
     expect(page.get_by_test_id("headline")).to_have_count(6)
     _shot(page, "observability")
+
+
+def test_paginate_over_sixty_updates(
+    page: Page, api: httpx.Client, kube: Kube, namespace: str, image: str
+) -> None:
+    _deploy(kube, namespace, image)
+    _watched(api, namespace)
+    # Tags need not exist for a proposal; each newer one supersedes the pending one before it.
+    requests = [_propose(api, namespace, f"1.0.{patch}") for patch in range(1, 61)]
+    wait_for(
+        lambda: api.get("/api/v1/updates", params={"namespace": namespace}).json(),
+        lambda listed: len(listed) == len(requests),
+        what="Temporal visibility to list all 60 updates",
+        timeout=120,
+        interval=1,
+    )
+
+    page.goto(f"/?namespace={namespace}")
+    page.get_by_label("Pause auto-refresh").check()
+    expect(page.get_by_test_id("page")).to_have_text("Page 1 of 3 · 60 updates")
+    expect(page.locator("tbody tr")).to_have_count(25)
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_test_id("page")).to_contain_text("Page 2 of 3")
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_test_id("page")).to_contain_text("Page 3 of 3")
+    expect(page.locator("tbody tr")).to_have_count(10)
+    seen = page.locator("tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+    assert len(set(seen)) == 10
