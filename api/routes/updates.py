@@ -245,6 +245,7 @@ _DECISION_ERRORS = errors.responses(400, 401, 403, 404, 409, 413, 415, 422, 503,
 
 async def _decide(
     attempt: Attempt,
+    services: ServicesDep,
     namespace: str,
     name: str,
     updates: UpdatesDep,
@@ -255,6 +256,7 @@ async def _decide(
     """Approve or reject through the workflow's Update, audit-logging every outcome."""
     attempt.extra["request"] = f"{namespace}/{name}"
     with audit.audited(attempt):
+        require_in_scope(services.settings, namespace)
         if attempt.user.mode is AuthMode.TOKEN:
             # Which workload the request changes decides who may decide it.
             current = await _status(updates, namespace, name)
@@ -272,13 +274,14 @@ async def _decide(
     return result
 
 
-@router.post("/{namespace}/{name}/approve", dependencies=_IN_SCOPE, responses=_DECISION_ERRORS)
+@router.post("/{namespace}/{name}/approve", responses=_DECISION_ERRORS)
 async def approve(
     namespace: NamespacePath,
     name: RequestNamePath,
     updates: UpdatesDep,
     attempt: ApproveAttempt,
     reviewer: ReviewerDep,
+    services: ServicesDep,
     body: ApprovalBody | None = None,
 ) -> UpdateStatus:
     """Approve a pending request; answers once the workload is patched.
@@ -292,6 +295,7 @@ async def approve(
     approval = ApprovalIn(approver=approver)
     return await _decide(
         attempt,
+        services,
         namespace,
         name,
         updates,
@@ -300,13 +304,14 @@ async def approve(
     )
 
 
-@router.post("/{namespace}/{name}/reject", dependencies=_IN_SCOPE, responses=_DECISION_ERRORS)
+@router.post("/{namespace}/{name}/reject", responses=_DECISION_ERRORS)
 async def reject(
     namespace: NamespacePath,
     name: RequestNamePath,
     updates: UpdatesDep,
     attempt: RejectAttempt,
     reviewer: ReviewerDep,
+    services: ServicesDep,
     body: RejectionBody | None = None,
 ) -> UpdateStatus:
     """Reject a pending request; its tag is never proposed again for that container."""
@@ -316,6 +321,7 @@ async def reject(
     rejection = RejectIn(approver=approver, reason=reason)
     return await _decide(
         attempt,
+        services,
         namespace,
         name,
         updates,

@@ -233,7 +233,6 @@ RollbackAttempt = Annotated[Attempt, Depends(audit.auditing("rollback"))]
 
 @router.post(
     "/{kind}/{namespace}/{name}/rollback",
-    dependencies=[Depends(_in_scope)],
     responses=errors.responses(400, 401, 403, 404, 409, 413, 415, 422, 503, 504),
 )
 async def rollback(
@@ -243,6 +242,7 @@ async def rollback(
     cluster: ClusterDep,
     attempt: RollbackAttempt,
     reviewer: ReviewerDep,
+    services: ServicesDep,
     idempotency_key: Annotated[
         str | None, Header(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     ] = None,
@@ -251,6 +251,7 @@ async def rollback(
     attempt.workload, attempt.container, attempt.tag = workload, body.container, body.to
     attempt.extra["override"] = body.override
     with audit.audited(attempt):
+        require_in_scope(services.settings, workload.namespace)
         requested_by = audit.acting_as(attempt, body.requested_by, ("body", "requested_by"))
         try:
             to = validation.rollback_target(workload.kind, body.to) if body.to else None

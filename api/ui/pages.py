@@ -279,11 +279,19 @@ async def _decision(
         attempt = await audit.auditing(action)(request, services, reviewer)
         if action == "approve":
             result = await update_routes.approve(
-                namespace, name, updates, attempt, reviewer, update_routes.ApprovalBody()
+                namespace,
+                name,
+                updates,
+                attempt,
+                reviewer,
+                services,
+                update_routes.ApprovalBody(),
             )
         else:
             body = update_routes.RejectionBody(reason=validation.reason(reason) if reason else None)
-            result = await update_routes.reject(namespace, name, updates, attempt, reviewer, body)
+            result = await update_routes.reject(
+                namespace, name, updates, attempt, reviewer, services, body
+            )
     except (HTTPException, operations.DeadlineExceededError, ValueError) as exc:
         return _page(
             request,
@@ -534,7 +542,9 @@ async def rollback_fragment(
         require_in_scope(services.settings, ref.namespace)
         body = workload_routes.RollbackIn(container=container, to=to or None)
         attempt = await audit.auditing("rollback")(request, services, reviewer)
-        result = await workload_routes.rollback(ref, body, updates, cluster, attempt, reviewer)
+        result = await workload_routes.rollback(
+            ref, body, updates, cluster, attempt, reviewer, services
+        )
     except (HTTPException, operations.DeadlineExceededError, ValueError) as exc:
         return _page(
             request, "result.html", user, ok=False, message=str(getattr(exc, "detail", exc))

@@ -311,3 +311,18 @@ async def test_outside_token_mode_nothing_asks_the_apiserver() -> None:
         response = await http.post(f"{U}/team/{REQUEST}/approve", headers={"X-User": "alice"})
     assert response.status_code == 200
     assert reviewer.asked == []
+
+
+@pytest.mark.parametrize(("action", "method", "path", "body"), ACTIONS)
+async def test_an_action_outside_the_watched_namespaces_is_audited(
+    caplog: pytest.LogCaptureFixture, action: str, method: str, path: str, body: Any
+) -> None:
+    api = _build("simple", watch_namespaces="ops")
+    with caplog.at_level("INFO", logger="headwind.audit"):
+        async with client(api) as http:
+            response = await http.request(method, path, headers={"X-User": "alice"}, json=body)
+    assert response.status_code == 403
+    [record] = _audit(caplog)
+    assert (record["action"], record["user"], record["result"]) == (action, "alice", "forbidden")
+    assert "HEADWIND_WATCH_NAMESPACES" in record["reason"]
+    assert api.updates.acted() == []
