@@ -228,3 +228,10 @@ async def test_the_workload_page_offers_rollback_from_history() -> None:
     assert "/ui/workloads/deployment/team/web/explain" in page.text
     assert "rolled back to r.local/web:1.0" in rolled.text
     assert api.updates.acted() == ["rollback"]
+
+
+async def test_the_refresh_keeps_the_filters_and_the_page() -> None:
+    api = build()
+    async with client(api) as http:
+        response = await http.get("/?namespace=team&page=1", headers=HTMX)
+    assert 'hx-get="/?namespace=team&amp;sort=started&amp;page=1"' in response.text
