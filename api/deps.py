@@ -11,7 +11,9 @@ from temporalio.client import Client
 from api import limits
 from api.backends import Cluster, KubeCluster, NoCluster, TemporalUpdates, Updates
 from api.deliveries import DeliveryMemory
+from api.explaining import TagSource
 from clients.kube.client import Kube
+from clients.kube.reviews import KubeReviews
 from clients.temporal import operations
 from headwind.index import ImageIndex
 from headwind.settings import Settings
@@ -20,8 +22,10 @@ __all__ = [
     "ClusterDep",
     "Services",
     "ServicesDep",
+    "TagsDep",
     "UpdatesDep",
     "get_cluster",
+    "get_tags",
     "get_updates",
 ]
 
@@ -38,6 +42,11 @@ class Services:
     deadlines: operations.Deadlines = limits.DEADLINES
     deliveries: DeliveryMemory = field(default_factory=DeliveryMemory)
     """Webhook deliveries already accepted (replays are answered "duplicate")."""
+    reviews: KubeReviews | None = None
+    """TokenReview and SubjectAccessReview with their short cache (`token` auth mode)."""
+    tags: TagSource | None = None
+    """Lists registry tags for "why not updated?" (None: no registry clients were opened)."""
+    """TokenReview and SubjectAccessReview with their short cache (`token` auth mode)."""
 
 
 def _services(request: Request) -> Services:
@@ -66,3 +75,16 @@ def get_cluster(services: ServicesDep) -> Cluster:
 
 UpdatesDep = Annotated[Updates, Depends(get_updates)]
 ClusterDep = Annotated[Cluster, Depends(get_cluster)]
+
+
+class _NoTags:
+    async def tags(self, sub: object) -> list[str]:
+        raise ConnectionError("no registry clients: the API was started without Kubernetes")
+
+
+def get_tags(services: ServicesDep) -> TagSource:
+    """Registry tags through the app's registry clients; tests override this dependency."""
+    return services.tags if services.tags is not None else _NoTags()
+
+
+TagsDep = Annotated[TagSource, Depends(get_tags)]

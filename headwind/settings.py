@@ -12,6 +12,7 @@ Per-workload behaviour lives in annotations (`headwind.annotations`), not here.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from enum import StrEnum
@@ -30,6 +31,7 @@ __all__ = [
     "LogLevel",
     "Settings",
     "SettingsError",
+    "check_api_exposure",
     "env_name",
     "get_settings",
     "reference_table",
@@ -187,6 +189,15 @@ class Settings(BaseSettings):
     ui_auth_proxy_header: str = "X-Forwarded-User"
     """Header carrying the user name in `proxy` mode; oauth2-proxy and most ingress auth
     set `X-Forwarded-User`. Headwind must then be reachable only through that proxy."""
+
+    ui_auth_proxy_groups_header: str = "X-Forwarded-Groups"
+    """Header carrying the user's groups (comma-separated) in `proxy` mode; they are recorded
+    in audit records."""
+
+    ui_auth_allow_insecure: bool = False
+    """Allow auth mode `none` on an address other than loopback. Off: Headwind refuses to
+    start the API in `none` mode on such an address, because anyone who reaches it could
+    approve."""
 
     # --- Detection ------------------------------------------------------------------------
 
@@ -357,7 +368,14 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("ui_auth_proxy_header")
+    @field_validator("ui_auth_mode", mode="before")
+    @classmethod
+    def _none_is_a_mode(cls, value: Any) -> Any:
+        # `env_parse_none_str` turns the word `none` into None before validation; for this
+        # setting `none` is a value, not "unset".
+        return AuthMode.NONE if value is None else value
+
+    @field_validator("ui_auth_proxy_header", "ui_auth_proxy_groups_header")
     @classmethod
     def _header_name(cls, value: str) -> str:
         if not _HEADER.fullmatch(value):
@@ -405,17 +423,35 @@ def get_settings() -> Settings:
         raise SettingsError(_describe(error)) from None
 
 
+def check_api_exposure(settings: Settings) -> None:
+    """Refuse auth mode `none` on a non-loopback address unless explicitly allowed."""
+    if settings.ui_auth_mode is not AuthMode.NONE or settings.ui_auth_allow_insecure:
+        return
+    if _is_loopback(settings.api_host):
+        return
+    raise SettingsError(
+        f"HEADWIND_UI_AUTH_MODE=none lets anyone who reaches {settings.api_host!r} approve, "
+        "reject and roll back as an anonymous user: listen on loopback "
+        "(HEADWIND_API_HOST=127.0.0.1), choose another HEADWIND_UI_AUTH_MODE (simple, proxy, "
+        "token), or set HEADWIND_UI_AUTH_ALLOW_INSECURE=true to accept that"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def env_name(field: str) -> str:
     """The environment variable of a settings field (`api_port` → `HEADWIND_API_PORT`)."""
     return f"{ENV_PREFIX}{field.upper()}"
 
 
-NOT_YET_ACTIVE = frozenset(
-    {
-        "ui_auth_mode",
-        "ui_auth_proxy_header",
-    }
-)
+NOT_YET_ACTIVE: frozenset[str] = frozenset()
 """Settings that are parsed and validated but not read yet: the reference table says so, so
 nobody configures a feature that is not there. A setting leaves this set with its code."""
 

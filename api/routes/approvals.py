@@ -167,16 +167,20 @@ async def act(
                 claim.namespace, claim.name, RejectIn(approver=approver, reason=reason)
             )
     except operations.NotFoundError:
-        audit.record(action, actor=approver, target=target, outcome="not-found", via="link")
+        audit.record_external(
+            action, actor=approver, target=target, outcome="not-found", via="link"
+        )
         return _page("Unknown request", _p("This update request no longer exists."), 404)
     except operations.WrongPhaseError:
-        audit.record(action, actor=approver, target=target, outcome="refused", via="link")
+        audit.record_external(action, actor=approver, target=target, outcome="refused", via="link")
         return _decided(await updates.status(claim.namespace, claim.name))
     except operations.DeadlineExceededError as error:
         outcome = "recorded" if error.recorded else "timed-out"
-        audit.record(action, actor=approver, target=target, outcome=outcome, via="link")
+        audit.record_external(action, actor=approver, target=target, outcome=outcome, via="link")
         return _page("Decision recorded", _p(str(error)), status.HTTP_202_ACCEPTED)
-    audit.record(action, actor=approver, target=target, outcome=result.phase.value, via="link")
+    audit.record_external(
+        action, actor=approver, target=target, outcome=result.phase.value, via="link"
+    )
     done = "Approved" if claim.action is links.LinkAction.APPROVE else "Rejected"
     return _page(
         done,

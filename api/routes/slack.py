@@ -102,7 +102,9 @@ async def decide(
     name = (await client.user_name(decision.user_id) if client else "") or decision.user_name
     extra = {"via": "slack", "display_name": name}
     if not await _allowed(decision.user_id, settings, client):
-        audit.record(action, actor=decision.identity, target=target, outcome="forbidden", **extra)
+        audit.record_external(
+            action, actor=decision.identity, target=target, outcome="forbidden", **extra
+        )
         await _tell(client, decision, "You are not one of Headwind's Slack approvers.")
         return
     try:
@@ -115,20 +117,28 @@ async def decide(
                 decision.namespace, decision.name, RejectIn(approver=decision.identity)
             )
     except operations.NotFoundError:
-        audit.record(action, actor=decision.identity, target=target, outcome="not-found", **extra)
+        audit.record_external(
+            action, actor=decision.identity, target=target, outcome="not-found", **extra
+        )
         await _tell(client, decision, f"Update request {target} no longer exists.")
     except operations.WrongPhaseError as error:
-        audit.record(action, actor=decision.identity, target=target, outcome="refused", **extra)
+        audit.record_external(
+            action, actor=decision.identity, target=target, outcome="refused", **extra
+        )
         await _tell(client, decision, f"Nothing done: {error}")
     except operations.DeadlineExceededError as error:
         outcome = "recorded" if error.recorded else "timed-out"
-        audit.record(action, actor=decision.identity, target=target, outcome=outcome, **extra)
+        audit.record_external(
+            action, actor=decision.identity, target=target, outcome=outcome, **extra
+        )
         await _tell(client, decision, str(error))
     except operations.TemporalUnavailableError:
-        audit.record(action, actor=decision.identity, target=target, outcome="failed", **extra)
+        audit.record_external(
+            action, actor=decision.identity, target=target, outcome="failed", **extra
+        )
         await _tell(client, decision, "Headwind cannot reach Temporal right now; try again.")
     else:
-        audit.record(
+        audit.record_external(
             action, actor=decision.identity, target=target, outcome=result.phase.value, **extra
         )
 

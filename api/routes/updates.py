@@ -1,13 +1,20 @@
-"""Update requests: propose, list, inspect, approve, reject."""
+"""Update requests: propose, list, inspect, approve, reject.
+
+Every route knows its caller (`api.auth`); the four that act are audited (`api.audit`), and in
+`token` auth mode each needs `patch` on the workload it acts on, each read `get`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api import audit, errors
+from api import audit, auth, errors
+from api.audit import Attempt
+from api.auth import CurrentUserDep, ReviewerDep
 from api.bodies import RestRoute
 from api.deps import ClusterDep, ServicesDep, UpdatesDep
 from api.validation import (
@@ -35,6 +42,7 @@ from headwind.models import (
     WorkloadKind,
     WorkloadRef,
 )
+from headwind.settings import AuthMode
 
 router = APIRouter(prefix="/api/v1/updates", tags=["updates"], route_class=RestRoute)
 
@@ -116,132 +124,208 @@ def _in_scope(namespace: NamespacePath, services: ServicesDep) -> None:
 
 
 _IN_SCOPE = [Depends(_in_scope)]
+_ERRORS = (401, 403)
+
+ProposeAttempt = Annotated[Attempt, Depends(audit.auditing("propose"))]
+ApproveAttempt = Annotated[Attempt, Depends(audit.auditing("approve"))]
+RejectAttempt = Annotated[Attempt, Depends(audit.auditing("reject"))]
 
 
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors.responses(400, 403, 404, 413, 415, 422, 503, 504),
+    responses=errors.responses(400, 401, 403, 404, 413, 415, 422, 503, 504),
 )
 async def propose(
-    body: ProposalIn, services: ServicesDep, updates: UpdatesDep, cluster: ClusterDep
+    body: ProposalIn,
+    services: ServicesDep,
+    updates: UpdatesDep,
+    cluster: ClusterDep,
+    attempt: ProposeAttempt,
+    reviewer: ReviewerDep,
 ) -> operations.ProposalAccepted:
     """Propose a candidate tag; the same candidate proposed again joins the same workflow."""
-    require_in_scope(services.settings, body.namespace)
     workload = WorkloadRef(kind=body.kind, namespace=body.namespace, name=body.name)
-    obj = await cluster.workload(workload)
-    if obj is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{workload} does not exist")
-    if workloads.find(workload.kind, obj, body.container) is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
+    attempt.workload, attempt.container, attempt.tag = workload, body.container, body.tag
+    with audit.audited(attempt):
+        proposed_by = audit.acting_as(attempt, body.proposed_by, ("body", "proposed_by"))
+        require_in_scope(services.settings, body.namespace)
+        await auth.require(reviewer, attempt.user, "patch", workload)
+        obj = await cluster.workload(workload)
+        if obj is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{workload} does not exist")
+        if workloads.find(workload.kind, obj, body.container) is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
+            )
+        proposal = Proposal(
+            workload=workload,
+            container=body.container,
+            tag=body.tag,
+            digest=body.digest,
+            source="manual",
+            proposed_by=proposed_by,
         )
-    proposal = Proposal(
-        workload=workload,
-        container=body.container,
-        tag=body.tag,
-        digest=body.digest,
-        source="manual",
-        proposed_by=body.proposed_by,
-    )
-    return await updates.propose(proposal)
+        accepted = await updates.propose(proposal)
+    audit.record(attempt, "accepted")
+    return accepted
 
 
-@router.get("", responses=errors.responses(403, 422, 503, 504))
+async def visible(
+    summaries: list[operations.UpdateSummary], user: auth.User, reviewer: auth.Reviewer
+) -> list[operations.UpdateSummary]:
+    """The summaries of workloads `user` may `get` (every one outside `token` mode)."""
+    if user.mode is not AuthMode.TOKEN:
+        return summaries
+    allowed: dict[tuple[str, str], bool] = {}
+    shown = []
+    for summary in summaries:
+        key = (summary.kind, summary.namespace)
+        if key not in allowed:
+            try:
+                kind = WorkloadKind.parse(summary.kind)
+            except ValueError:
+                allowed[key] = False
+                continue
+            ref = WorkloadRef(kind=kind, namespace=summary.namespace, name=summary.name)
+            allowed[key] = (await auth.may(reviewer, user, "get", ref, whole_kind=True))[0]
+        if allowed[key]:
+            shown.append(summary)
+    return shown
+
+
+@router.get("", responses=errors.responses(401, 403, 422, 503, 504))
 async def list_updates(
     services: ServicesDep,
     updates: UpdatesDep,
+    user: CurrentUserDep,
+    reviewer: ReviewerDep,
     namespace: NamespaceFilter = None,
     phase: PhaseFilter = None,
     kind: KindFilter = None,
 ) -> list[operations.UpdateSummary]:
-    """List update requests, pending first; filter by namespace, phase and kind."""
+    """List update requests, pending first; filter by namespace, phase and kind.
+
+    In `token` auth mode only the workloads the caller may `get` are listed."""
     if namespace is not None:
         require_in_scope(services.settings, namespace)
-    return await updates.list_updates(
+    found = await updates.list_updates(
         namespace=namespace, phase=phase, kind=kind, namespaces=services.settings.watch_namespaces
     )
+    return await visible(found, user, reviewer)
 
 
-@router.get(
-    "/{namespace}/{name}",
-    dependencies=_IN_SCOPE,
-    responses=errors.responses(403, 404, 422, 503, 504),
-)
-async def get_update(
-    namespace: NamespacePath, name: RequestNamePath, updates: UpdatesDep
-) -> UpdateStatus:
-    """One update request with its timeline (its last recorded phase when no worker answers)."""
+async def _status(updates: UpdatesDep, namespace: str, name: str) -> UpdateStatus:
     try:
         return await updates.status(namespace, name)
     except operations.NotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-_DECISION_ERRORS = errors.responses(400, 403, 404, 409, 413, 415, 422, 503, 504)
+@router.get(
+    "/{namespace}/{name}",
+    dependencies=_IN_SCOPE,
+    responses=errors.responses(401, 403, 404, 422, 503, 504),
+)
+async def get_update(
+    namespace: NamespacePath,
+    name: RequestNamePath,
+    updates: UpdatesDep,
+    user: CurrentUserDep,
+    reviewer: ReviewerDep,
+) -> UpdateStatus:
+    """One update request with its timeline (its last recorded phase when no worker answers)."""
+    found = await _status(updates, namespace, name)
+    await auth.require(reviewer, user, "get", found.workload)
+    return found
+
+
+_DECISION_ERRORS = errors.responses(400, 401, 403, 404, 409, 413, 415, 422, 503, 504)
 
 
 async def _decide(
-    action: str,
-    target: str,
-    body: ApprovalIn | RejectIn,
+    attempt: Attempt,
+    services: ServicesDep,
+    namespace: str,
+    name: str,
+    updates: UpdatesDep,
+    reviewer: auth.Reviewer,
     decide: Callable[[], Awaitable[UpdateStatus]],
+    reason: str | None = None,
 ) -> UpdateStatus:
     """Approve or reject through the workflow's Update, audit-logging every outcome."""
-    reason = body.reason if isinstance(body, RejectIn) else None
-    try:
-        result = await decide()
-    except operations.NotFoundError as exc:
-        audit.record(action, actor=body.approver, target=target, outcome="not-found")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except operations.WrongPhaseError as exc:
-        audit.record(action, actor=body.approver, target=target, outcome="refused")
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except operations.DeadlineExceededError as exc:
-        outcome = "recorded" if exc.recorded else "timed-out"
-        audit.record(action, actor=body.approver, target=target, outcome=outcome, reason=reason)
-        raise
-    audit.record(
-        action, actor=body.approver, target=target, outcome=result.phase.value, reason=reason
-    )
+    attempt.extra["request"] = f"{namespace}/{name}"
+    with audit.audited(attempt):
+        require_in_scope(services.settings, namespace)
+        if attempt.user.mode is AuthMode.TOKEN:
+            # Which workload the request changes decides who may decide it.
+            current = await _status(updates, namespace, name)
+            attempt.workload, attempt.container = current.workload, current.container
+            attempt.tag = current.tag
+            await auth.require(reviewer, attempt.user, "patch", current.workload)
+        try:
+            result = await decide()
+        except operations.NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        except operations.WrongPhaseError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    attempt.workload, attempt.container, attempt.tag = result.workload, result.container, result.tag
+    audit.record(attempt, result.phase.value, reason)
     return result
 
 
-@router.post("/{namespace}/{name}/approve", dependencies=_IN_SCOPE, responses=_DECISION_ERRORS)
+@router.post("/{namespace}/{name}/approve", responses=_DECISION_ERRORS)
 async def approve(
     namespace: NamespacePath,
     name: RequestNamePath,
     updates: UpdatesDep,
+    attempt: ApproveAttempt,
+    reviewer: ReviewerDep,
+    services: ServicesDep,
     body: ApprovalBody | None = None,
 ) -> UpdateStatus:
     """Approve a pending request; answers once the workload is patched.
 
     With no worker to act within the deadline the answer is 504, and the approval is recorded:
-    it takes effect when a worker runs.
+    it takes effect when a worker runs. The approver recorded is the authenticated caller (in
+    `none` auth mode, the body's `approver` label, else `anonymous`).
     """
-    approval = ApprovalIn(approver=body.approver if body else None)
+    with audit.audited(attempt):
+        approver = audit.acting_as(attempt, body.approver if body else None, ("body", "approver"))
+    approval = ApprovalIn(approver=approver)
     return await _decide(
-        "approve",
-        f"{namespace}/{name}",
-        approval,
+        attempt,
+        services,
+        namespace,
+        name,
+        updates,
+        reviewer,
         lambda: updates.approve(namespace, name, approval),
     )
 
 
-@router.post("/{namespace}/{name}/reject", dependencies=_IN_SCOPE, responses=_DECISION_ERRORS)
+@router.post("/{namespace}/{name}/reject", responses=_DECISION_ERRORS)
 async def reject(
     namespace: NamespacePath,
     name: RequestNamePath,
     updates: UpdatesDep,
+    attempt: RejectAttempt,
+    reviewer: ReviewerDep,
+    services: ServicesDep,
     body: RejectionBody | None = None,
 ) -> UpdateStatus:
     """Reject a pending request; its tag is never proposed again for that container."""
-    rejection = RejectIn(
-        approver=body.approver if body else None, reason=body.reason if body else None
-    )
+    reason = body.reason if body else None
+    with audit.audited(attempt):
+        approver = audit.acting_as(attempt, body.approver if body else None, ("body", "approver"))
+    rejection = RejectIn(approver=approver, reason=reason)
     return await _decide(
-        "reject",
-        f"{namespace}/{name}",
-        rejection,
+        attempt,
+        services,
+        namespace,
+        name,
+        updates,
+        reviewer,
         lambda: updates.reject(namespace, name, rejection),
+        reason,
     )

@@ -2,7 +2,11 @@
 
 The listing reads the in-memory image index the detector keeps, never the cluster, so it is
 also how to check what a webhook would match (`?image=nginx`) and why a container is not
-considered (annotation problems, unreadable images, `headwind.sh/images`).
+considered (annotation problems, unreadable images, `headwind.sh/images`). `…/explain` answers
+"why was this not updated?" with the registry's tags judged by the policy engine.
+
+Every route knows its caller (`api.auth`); in `token` auth mode reads need `get` on the
+workload and a rollback `patch`, and a listing shows only what the caller may `get`.
 """
 
 from typing import Annotated, Any
@@ -10,10 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api import audit, errors
+from api import audit, auth, errors
+from api import explaining as explain_tags
+from api.audit import Attempt
+from api.auth import CurrentUserDep, ReviewerDep
 from api.backends import Cluster
 from api.bodies import RestRoute
-from api.deps import ClusterDep, ServicesDep, UpdatesDep
+from api.deps import ClusterDep, ServicesDep, TagsDep, UpdatesDep
 from api.validation import (
     Actor,
     ContainerName,
@@ -22,7 +29,7 @@ from api.validation import (
     require_in_scope,
     workload_path,
 )
-from headwind import annotations, images, records, validation, workloads
+from headwind import annotations, explaining, images, records, validation, workloads
 from headwind.index import WatchedWorkload
 from headwind.models import RollbackRequest, RollbackResult, WorkloadKind, WorkloadRef
 
@@ -134,9 +141,11 @@ def _repository_of(image: str) -> str:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
-@router.get("", responses=errors.responses(422))
-def list_watched(
+@router.get("", responses=errors.responses(401, 422, 503))
+async def list_watched(
     services: ServicesDep,
+    user: CurrentUserDep,
+    reviewer: ReviewerDep,
     namespace: NamespaceFilter = None,
     kind: KindFilter = None,
     image: Annotated[
@@ -161,6 +170,7 @@ def list_watched(
         for w in found
         if (namespace is None or w.workload.namespace == namespace)
         and (wanted_kind is None or w.workload.kind == wanted_kind)
+        and (await auth.may(reviewer, user, "get", w.workload, whole_kind=True))[0]
     ]
     return WatchedList(synced=index.synced, count=len(selected), workloads=selected)
 
@@ -179,9 +189,7 @@ async def _existing(workload: WorkloadRef, cluster: Cluster) -> dict[str, Any]:
     return obj
 
 
-@router.get("/{kind}/{namespace}/{name}", responses=errors.responses(404, 422))
-def get_watched(workload: WorkloadDep, services: ServicesDep) -> WatchedPublic:
-    """One watched workload; 404 when the detector does not watch it (not annotated, or absent)."""
+def _watched(workload: WorkloadRef, services: ServicesDep) -> WatchedWorkload:
     found = services.index.get(workload)
     if found is None:
         raise HTTPException(
@@ -189,62 +197,97 @@ def get_watched(workload: WorkloadDep, services: ServicesDep) -> WatchedPublic:
             f"{workload} is not watched: it does not exist, carries no headwind.sh/ annotation, "
             "or is outside HEADWIND_WATCH_NAMESPACES",
         )
-    return _public(found)
+    return found
+
+
+@router.get("/{kind}/{namespace}/{name}", responses=errors.responses(401, 403, 404, 422, 503))
+async def get_watched(
+    workload: WorkloadDep, services: ServicesDep, user: CurrentUserDep, reviewer: ReviewerDep
+) -> WatchedPublic:
+    """One watched workload; 404 when the detector does not watch it (not annotated, or absent)."""
+    await auth.require(reviewer, user, "get", workload)
+    return _public(_watched(workload, services))
+
+
+@router.get(
+    "/{kind}/{namespace}/{name}/explain", responses=errors.responses(401, 403, 404, 422, 503)
+)
+async def explain(
+    workload: WorkloadDep,
+    services: ServicesDep,
+    user: CurrentUserDep,
+    reviewer: ReviewerDep,
+    tags: TagsDep,
+) -> explaining.Explanation:
+    """Why the workload was not updated: every registry tag (chart version) of each container,
+    judged by its policy, the chosen one marked, remembered rejected and failed tags shown.
+
+    Tags are listed now, with the workload's pull secrets; a registry that cannot be read is
+    reported per container (`reason: registry-error`), not as an error of the request."""
+    await auth.require(reviewer, user, "get", workload)
+    return await explain_tags.explain(_watched(workload, services), tags)
+
+
+RollbackAttempt = Annotated[Attempt, Depends(audit.auditing("rollback"))]
 
 
 @router.post(
     "/{kind}/{namespace}/{name}/rollback",
-    dependencies=[Depends(_in_scope)],
-    responses=errors.responses(400, 403, 404, 409, 413, 415, 422, 503, 504),
+    responses=errors.responses(400, 401, 403, 404, 409, 413, 415, 422, 503, 504),
 )
 async def rollback(
     workload: WorkloadDep,
     body: RollbackIn,
     updates: UpdatesDep,
     cluster: ClusterDep,
+    attempt: RollbackAttempt,
+    reviewer: ReviewerDep,
+    services: ServicesDep,
     idempotency_key: Annotated[
         str | None, Header(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     ] = None,
 ) -> RollbackResult:
     """Roll a container back (durably); the abandoned tag is not proposed again."""
-    try:
-        to = validation.rollback_target(workload.kind, body.to) if body.to else None
-    except ValueError as exc:
-        raise errors.invalid(("body", "to"), str(exc)) from None
-    obj = await _existing(workload, cluster)
-    if workloads.find(workload.kind, obj, body.container) is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
+    attempt.workload, attempt.container, attempt.tag = workload, body.container, body.to
+    attempt.extra["override"] = body.override
+    with audit.audited(attempt):
+        require_in_scope(services.settings, workload.namespace)
+        requested_by = audit.acting_as(attempt, body.requested_by, ("body", "requested_by"))
+        try:
+            to = validation.rollback_target(workload.kind, body.to) if body.to else None
+        except ValueError as exc:
+            raise errors.invalid(("body", "to"), str(exc)) from None
+        await auth.require(reviewer, attempt.user, "patch", workload)
+        obj = await _existing(workload, cluster)
+        if workloads.find(workload.kind, obj, body.container) is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"{workload} has no container {body.container!r}"
+            )
+        request = RollbackRequest(
+            workload=workload,
+            container=body.container,
+            to=to,
+            requested_by=requested_by,
+            override=body.override,
         )
-    request = RollbackRequest(
-        workload=workload,
-        container=body.container,
-        to=to,
-        requested_by=body.requested_by,
-        override=body.override,
-    )
-    result = await updates.rollback(request, idempotency_key)
-    audit.record(
-        "rollback",
-        actor=body.requested_by,
-        target=f"{workload}/{body.container}",
-        outcome="rolled-back" if result.rolled_back else "refused",
-        to=result.to_image,
-        override=body.override,
-        message=result.message,
-    )
-    if not result.rolled_back:
-        raise HTTPException(status.HTTP_409_CONFLICT, result.message)
+        result = await updates.rollback(request, idempotency_key)
+        attempt.extra["to_image"] = result.to_image
+        if not result.rolled_back:
+            raise HTTPException(status.HTTP_409_CONFLICT, result.message)
+    audit.record(attempt, "rolled-back", result.message)
     return result
 
 
 @router.get(
     "/{kind}/{namespace}/{name}/history",
     dependencies=[Depends(_in_scope)],
-    responses=errors.responses(403, 404, 422, 503),
+    responses=errors.responses(401, 403, 404, 422, 503),
 )
-async def history(workload: WorkloadDep, cluster: ClusterDep) -> list[records.HistoryEntry]:
+async def history(
+    workload: WorkloadDep, cluster: ClusterDep, user: CurrentUserDep, reviewer: ReviewerDep
+) -> list[records.HistoryEntry]:
     """The update history annotation of a workload, newest first."""
+    await auth.require(reviewer, user, "get", workload)
     obj = await _existing(workload, cluster)
     raw = workloads.annotations_of(obj).get(annotations.UPDATE_HISTORY)
     entries, _ = records.parse_history(raw)

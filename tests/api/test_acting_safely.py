@@ -212,8 +212,8 @@ async def test_an_approval_is_audited_with_its_outcome(caplog: pytest.LogCapture
         async with client(api) as http:
             await http.post(f"{U}/team/{REQUEST}/approve", json={"approver": "alice"})
     [line] = [r.getMessage() for r in caplog.records if r.name == "headwind.audit"]
-    assert '"outcome": "recorded"' in line
-    assert '"actor": "alice"' in line
+    assert '"result": "recorded"' in line
+    assert '"label": "alice"' in line
 
 
 async def test_a_completed_approval_answers_the_final_status() -> None:

@@ -139,7 +139,7 @@ async def test_a_click_decides_as_the_slack_user(
     assert argument.approver == "slack:U0ALICE"
     assert standin.called("/api/users.info")[0].body["user"] == "U0ALICE"
     (record,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "headwind.audit"]
-    assert record["actor"] == "slack:U0ALICE"
+    assert record["user"] == "slack:U0ALICE"
     assert record["display_name"] == "Alice"
     assert record["via"] == "slack"
     assert record["target"] == f"team/{REQUEST}"

@@ -12,7 +12,7 @@ from importlib import metadata
 import typer
 
 import headwind
-from worker.cli import policy, serve, updates
+from worker.cli import policy, serve, updates, workloads
 
 __all__ = ["COMMAND_PLUGINS", "app", "main"]
 
@@ -28,6 +28,7 @@ app = typer.Typer(
 
 app.add_typer(policy.app, name="policy")
 app.add_typer(updates.app, name="update")
+app.add_typer(workloads.app, name="workload")
 app.command("run")(serve.run)
 app.command("worker")(serve.worker)
 app.command("api")(serve.api)
