@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import quote
 
+from kubernetes import config as k8s_config
+
 from clients.kube.client import Kube
 from headwind import mirroring
 from headwind.models import WorkloadKind, WorkloadRef
@@ -26,6 +28,7 @@ __all__ = [
     "collection_path",
     "decide",
     "get",
+    "kubeconfig_namespace",
     "list_requests",
     "path",
     "whoami",
@@ -178,3 +181,13 @@ def whoami(kube: Kube) -> str:
         {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
     )
     return str(((review.get("status") or {}).get("userInfo") or {}).get("username") or "")
+
+
+def kubeconfig_namespace(kubeconfig: str | None, context: str | None) -> str:
+    """The namespace the kubeconfig's context names, as kubectl uses it; else `default`."""
+    try:
+        contexts, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig)
+    except (k8s_config.ConfigException, OSError):
+        return "default"
+    chosen = next((c for c in contexts if c.get("name") == context), None) if context else current
+    return str(((chosen or {}).get("context") or {}).get("namespace") or "default")
