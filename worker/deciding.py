@@ -116,6 +116,11 @@ class Decider:
             if self._kube is None:
                 kube.close()
 
+    @property
+    def pending(self) -> tuple[asyncio.Task[None], ...]:
+        """Decisions being forwarded now."""
+        return tuple(self._tasks)
+
     def consider(self, kube: Kube, obj: JsonObj) -> None:
         """Start handling the object's decision unless it is handled or being handled."""
         request = requests.UpdateRequest.from_object(obj)
