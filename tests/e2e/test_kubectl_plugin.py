@@ -126,10 +126,8 @@ class Person:
 
 
 @pytest.fixture
-def people(
-    dev_env: DevStatus, kube: Kube, namespace: str, tmp_path: Path
-) -> Iterator[dict[str, Person]]:
-    rbac = k8s.RbacAuthorizationV1Api(kube.client)
+def people(dev_env: DevStatus, kube: Kube, namespace: str, tmp_path: Path) -> dict[str, Person]:
+    rbac: Any = k8s.RbacAuthorizationV1Api(kube.client)
     rbac.create_namespaced_role_binding(
         namespace,
         {
@@ -145,7 +143,7 @@ def people(
         },
     )
     kubectl = _kubectl_binary(dev_env)
-    yield {
+    return {
         user: Person(kubectl, _user_kubeconfig(dev_env, tmp_path, user, namespace))
         for user in ("alice", "mallory")
     }
