@@ -167,6 +167,17 @@ def _image(kube: Kube, namespace: str) -> str:
     return str(deployment.spec.template.spec.containers[0].image)
 
 
+def _phase(kube: Kube, namespace: str, name: str) -> str | None:
+    """The mirror's phase; None until Headwind has created the UpdateRequest."""
+    try:
+        phase = _request_cr(kube, namespace, name).get("status", {}).get("phase")
+        return str(phase) if phase else None
+    except k8s.ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
 def _pending_request(api: httpx.Client, kube: Kube, namespace: str, tag: str) -> str:
     response = api.post(
         "/api/v1/updates",
@@ -181,7 +192,7 @@ def _pending_request(api: httpx.Client, kube: Kube, namespace: str, tag: str) ->
     assert response.status_code == 202, response.text
     request: str = response.json()["request_name"]
     wait_for(
-        lambda: _request_cr(kube, namespace, request).get("status", {}).get("phase"),
+        lambda: _phase(kube, namespace, request),
         lambda phase: phase == "Pending",
         what=f"UpdateRequest {request} Pending",
     )
