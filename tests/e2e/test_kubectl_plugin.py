@@ -304,3 +304,59 @@ def test_a_decision_on_a_request_decided_elsewhere_changes_nothing(
     assert _image(kube, namespace) == f"{REPO}:1.0.0"
     events = kube.core.list_namespaced_event(namespace).items
     assert any(e.reason == "DecisionIgnored" and request in e.message for e in events)
+
+
+def test_history_explain_and_rollback_through_headwind_s_api(
+    api: httpx.Client,
+    dev_env: DevStatus,
+    kube: Kube,
+    namespace: str,
+    people: dict[str, Person],
+) -> None:
+    alice = people["alice"]
+    deployment = manifests.deployment("web", f"{REPO}:1.0.0", 1)
+    deployment["metadata"]["annotations"] = ANNOTATIONS
+    kube.apps.create_namespaced_deployment(namespace, deployment)
+    request = _pending_request(api, kube, namespace, "1.1.0")
+    approved = alice.kubectl("headwind", "approve", request, "--wait", "60")
+    assert approved.returncode == 0, approved.stderr + approved.stdout
+    wait_for(
+        lambda: _phase(kube, namespace, request),
+        lambda phase: phase == "Completed",
+        what="the update Completed",
+        timeout=90,
+    )
+    at_api = ("--api-url", dev_env.api_url)
+
+    history = alice.kubectl("headwind", "history", "deployment/web", "-o", "json", *at_api)
+    assert history.returncode == 0, history.stderr
+    entries = json.loads(history.stdout)["items"]
+    assert entries
+    assert f"{REPO}:1.1.0" in json.dumps(entries[0])
+    table = alice.kubectl("headwind", "history", "deploy/web", *at_api)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == [
+        "AT",
+        "KIND",
+        "CONTAINER",
+        "IMAGE",
+        "PREVIOUS",
+        "BY",
+    ]
+    assert f"{REPO}:1.1.0" in table.stdout
+
+    explained = alice.kubectl("headwind", "explain", "deployment/web", *at_api)
+    assert explained.returncode == 0, explained.stderr
+    assert "policy minor" in explained.stdout
+    assert "container main" in explained.stdout
+    assert "candidate 1.1.0 for main: Completed" in explained.stdout
+    unknown = alice.kubectl("headwind", "explain", "deployment/nothing", *at_api)
+    assert unknown.returncode == 1
+    assert f"not found in namespace '{namespace}'" in unknown.stderr
+
+    rolled = alice.kubectl(
+        "headwind", "rollback", "deployment/web", "--container", "main", "-o", "json", *at_api
+    )
+    assert rolled.returncode == 0, rolled.stderr
+    assert json.loads(rolled.stdout)["rolled_back"] is True
+    assert _image(kube, namespace) == f"{REPO}:1.0.0"

@@ -360,3 +360,62 @@ def test_every_command_has_help_with_examples(command: str) -> None:
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert "kubectl headwind " + command in result.output
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        pytest.param([], ["No history recorded."], id="none"),
+        pytest.param(
+            [
+                {
+                    "container": "web",
+                    "image": "nginx:1.27.1",
+                    "previousImage": "nginx:1.27.0",
+                    "at": "2026-12-02T11:00:00Z",
+                    "kind": "update",
+                    "by": "alice",
+                }
+            ],
+            [
+                "AT KIND CONTAINER IMAGE PREVIOUS BY",
+                "2026-12-02T11:00:00Z update web nginx:1.27.1 nginx:1.27.0 alice",
+            ],
+            id="an approved update",
+        ),
+        pytest.param(
+            [{"container": "web", "image": "nginx:1.27.0", "at": "2026-12-02T12:00:00Z"}],
+            [
+                "AT KIND CONTAINER IMAGE PREVIOUS BY",
+                "2026-12-02T12:00:00Z update web nginx:1.27.0 <none> <none>",
+            ],
+            id="a hand-edited entry",
+        ),
+    ],
+)
+def test_history_table(entries: list[dict[str, Any]], expected: list[str]) -> None:
+    lines = rendering.history_table(entries).splitlines()
+    assert [" ".join(line.split()) for line in lines] == expected
+
+
+def test_explanation_lists_containers_and_candidates() -> None:
+    watched = {
+        "kind": "Deployment",
+        "namespace": "prod",
+        "name": "web",
+        "policy": "minor",
+        "pattern": None,
+        "require_approval": True,
+        "containers": [
+            {"name": "web", "image": "nginx:1.27.0", "tracked": True},
+            {"name": "sidecar", "image": "envoy", "tracked": False, "note": "no tag"},
+        ],
+        "problems": [],
+    }
+    candidates = [UpdateRequest.from_object(ur("r", phase="Rejected"))]
+    assert rendering.explanation(watched, candidates).splitlines() == [
+        "Deployment/web in prod: policy minor, approval required",
+        "  container web (nginx:1.27.0): tracked",
+        "  container sidecar (envoy): not tracked: no tag",
+        "  candidate 1.27.1 for web: Rejected — rejected message",
+    ]

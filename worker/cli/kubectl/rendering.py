@@ -155,12 +155,19 @@ def history_table(entries: Sequence[Mapping[str, Any]]) -> str:
     """The history annotation's entries, one line each, in the API's order (newest first)."""
     if not entries:
         return "No history recorded."
-    keys = sorted({key for entry in entries for key in entry})
-    preferred = [k for k in ("at", "container", "from", "to", "by", "source") if k in keys]
-    columns = preferred or keys
-    rows = [[str(entry.get(k, "")) for k in columns] for entry in entries]
-    names = [k.upper() for k in columns]
-    widths = [max(len(line[i]) for line in [names, *rows]) for i in range(len(columns))]
+    names = ["AT", "KIND", "CONTAINER", "IMAGE", "PREVIOUS", "BY"]
+    rows = [
+        [
+            str(entry.get("at") or ""),
+            str(entry.get("kind") or "update"),
+            str(entry.get("container") or ""),
+            str(entry.get("image") or ""),
+            str(entry.get("previousImage") or entry.get("previous_image") or "<none>"),
+            str(entry.get("by") or "<none>"),
+        ]
+        for entry in entries
+    ]
+    widths = [max(len(line[i]) for line in [names, *rows]) for i in range(len(names))]
     lines = [
         "   ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in [names, *rows]
     ]
