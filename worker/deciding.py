@@ -4,8 +4,10 @@ A user with RBAC on UpdateRequests approves or rejects by writing `spec.decision
 (`kubectl headwind approve`); the apiserver's admission policy has already checked that the
 decision's `by` is that user. The decider watches UpdateRequests and sends each new decision
 to the workflow through the same Workflow Update as REST and Slack, so the workflow stays the
-source of truth and the mirror shows its answer. It then records in `status.observedGeneration`
-that this generation's decision was handled, so a restart or a relist never sends it twice.
+source of truth and the mirror shows its answer. It then records in `status.decisionOutcome`
+whether the decision was accepted (and in `status.observedGeneration` the generation it read),
+so a restart or a relist never sends it twice: a decision is written once, one outcome answers
+it.
 A decision the workflow refuses (the request is no longer Pending) is answered in the status
 message and a Warning Event on the workload, and changes nothing.
 
@@ -82,8 +84,10 @@ class Decider:
         self._settings = settings
         self._forward = forward
         self._kube = kube
-        self._handled: dict[tuple[str, str], int] = {}
-        self._busy: set[tuple[str, str]] = set()
+        self._handled: set[tuple[str, str, str]] = set()
+        """Decisions answered by this process, by namespace, name and UID: the watch may
+        deliver the object again before the answer written to its status shows."""
+        self._busy: set[tuple[str, str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
@@ -125,10 +129,8 @@ class Decider:
         """Start handling the object's decision unless it is handled or being handled."""
         request = requests.UpdateRequest.from_object(obj)
         decision = request.undecided_decision
-        key = (request.namespace, request.name)
-        if decision is None or key in self._busy:
-            return
-        if self._handled.get(key, 0) >= request.generation:
+        key = (request.namespace, request.name, request.uid)
+        if decision is None or key in self._busy or key in self._handled:
             return
         self._busy.add(key)
         task = asyncio.create_task(self._handle(kube, request, decision))
@@ -138,7 +140,7 @@ class Decider:
     async def _handle(
         self, kube: Kube, request: requests.UpdateRequest, decision: requests.Decision
     ) -> None:
-        key = (request.namespace, request.name)
+        key = (request.namespace, request.name, request.uid)
         try:
             answer = await self._decide(request, decision)
             while True:
@@ -149,17 +151,18 @@ class Decider:
                         request.namespace,
                         request.name,
                         generation=request.generation,
+                        outcome=requests.Outcome.IGNORED if answer else requests.Outcome.ACCEPTED,
                         message=answer,
                     )
                     break
                 except _TROUBLE as error:
                     if isinstance(error, KubeError) and error.permanent:
-                        log.warning("cannot answer %s/%s: %s", *key, error)
+                        log.warning("cannot answer %s/%s: %s", *key[:2], error)
                         break
                     await asyncio.sleep(RETRY_DELAY)
             if answer:
                 await asyncio.to_thread(self._warn, kube, request, decision, answer)
-            self._handled[key] = request.generation
+            self._handled.add(key)
         finally:
             self._busy.discard(key)
 

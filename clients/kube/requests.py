@@ -23,6 +23,7 @@ from headwind.models import WorkloadKind, WorkloadRef
 __all__ = [
     "Action",
     "Decision",
+    "Outcome",
     "UpdateRequest",
     "answer",
     "collection_path",
@@ -40,6 +41,13 @@ JsonObj = dict[str, Any]
 class Action(enum.StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
+
+
+class Outcome(enum.StrEnum):
+    """What became of a decision, as Headwind records it in `status.decisionOutcome`."""
+
+    ACCEPTED = "Accepted"
+    IGNORED = "Ignored"
 
 
 class DecisionBody(TypedDict, total=False):
@@ -69,6 +77,7 @@ class UpdateRequest:
 
     namespace: str
     name: str
+    uid: str
     generation: int
     workload: WorkloadRef | None
     """None when `spec.targetRef` names a kind Headwind does not know."""
@@ -85,11 +94,16 @@ class UpdateRequest:
     created: str | None
     decision: Decision | None
     observed_generation: int
+    decision_outcome: Outcome | None
+    """Set with `observed_generation` once Headwind handled the decision."""
 
     @property
     def undecided_decision(self) -> Decision | None:
-        """The decision written since Headwind last handled this object, if any."""
-        if self.decision is None or self.observed_generation >= self.generation:
+        """The decision, while Headwind has not recorded what became of it.
+
+        A decision is written once (the CRD refuses changes), so one outcome answers it for
+        good; the generation alone would not do, as Headwind's mirror also changes the spec."""
+        if self.decision is None or self.decision_outcome is not None:
             return None
         return self.decision
 
@@ -109,6 +123,7 @@ class UpdateRequest:
         return cls(
             namespace=namespace,
             name=str(metadata.get("name") or ""),
+            uid=str(metadata.get("uid") or ""),
             generation=int(metadata.get("generation") or 0),
             workload=workload,
             container=str(spec.get("containerName") or ""),
@@ -124,7 +139,15 @@ class UpdateRequest:
             created=metadata.get("creationTimestamp") or None,
             decision=_decision(spec.get("decision")),
             observed_generation=int(status.get("observedGeneration") or 0),
+            decision_outcome=_outcome(status.get("decisionOutcome")),
         )
+
+
+def _outcome(raw: Any) -> Outcome | None:
+    try:
+        return Outcome(str(raw)) if raw else None
+    except ValueError:
+        return None
 
 
 def _decision(raw: Any) -> Decision | None:
@@ -165,10 +188,16 @@ def decide(kube: Kube, namespace: str, name: str, decision: Decision) -> JsonObj
 
 
 def answer(
-    kube: Kube, namespace: str, name: str, *, generation: int, message: str | None = None
+    kube: Kube,
+    namespace: str,
+    name: str,
+    *,
+    generation: int,
+    outcome: Outcome,
+    message: str | None = None,
 ) -> JsonObj:
-    """Record that Headwind handled the decision of `generation` (and why not, if it did not)."""
-    status: JsonObj = {"observedGeneration": generation}
+    """Record that Headwind handled the decision of `generation` (and why it changed nothing)."""
+    status: JsonObj = {"observedGeneration": generation, "decisionOutcome": outcome.value}
     if message:
         status["message"] = message
     return kube.merge_patch(path(namespace, name) + "/status", {"status": status})

@@ -261,7 +261,7 @@ def test_approvals_through_the_kubernetes_api(
     )
     assert cr["spec"]["decision"] == {"action": "approve", "by": "alice"}
     assert cr["status"]["approvedBy"] == "alice"
-    assert cr["status"]["observedGeneration"] == cr["metadata"]["generation"]
+    assert cr["status"]["decisionOutcome"] == "Accepted"
     assert _image(kube, namespace) == f"{REPO}:1.1.0"
     assert api.get(f"/api/v1/updates/{namespace}/{request}").json()["approved_by"] == "alice"
     changed = alice.kubectl(
@@ -301,6 +301,7 @@ def test_a_decision_on_a_request_decided_elsewhere_changes_nothing(
     cr = _request_cr(kube, namespace, request)
     assert cr["status"]["phase"] == "Rejected"
     assert "approve by alice changed nothing" in cr["status"]["message"]
+    assert cr["status"]["decisionOutcome"] == "Ignored"
     assert _image(kube, namespace) == f"{REPO}:1.0.0"
     events = kube.core.list_namespaced_event(namespace).items
     assert any(e.reason == "DecisionIgnored" and request in e.message for e in events)

@@ -23,7 +23,7 @@ from worker import deciding
 WORKLOAD = WorkloadRef(kind=WorkloadKind.DEPLOYMENT, namespace="prod", name="web")
 
 
-def ur(*, generation: int, observed: int | None = None, decision: bool = True) -> dict[str, Any]:
+def ur(*, generation: int, outcome: str | None = None, decision: bool = True) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "targetRef": {"kind": "Deployment", "name": "web"},
         "containerName": "web",
@@ -34,8 +34,8 @@ def ur(*, generation: int, observed: int | None = None, decision: bool = True) -
     if decision:
         spec["decision"] = {"action": "reject", "by": "alice", "reason": "breaks TLS"}
     status: dict[str, Any] = {"phase": "Pending"}
-    if observed is not None:
-        status["observedGeneration"] = observed
+    if outcome is not None:
+        status |= {"observedGeneration": generation - 1, "decisionOutcome": outcome}
     return {
         "metadata": {"name": "r", "namespace": "prod", "generation": generation},
         "spec": spec,
@@ -94,16 +94,27 @@ async def test_a_new_decision_is_forwarded_as_its_writer_and_marked_handled() ->
     workflow = Workflow(Phase.REJECTED)
     recorder, _ = await decide(workflow, ur(generation=2))
     assert workflow.calls == [Decision(Action.REJECT, "alice", "breaks TLS")]
-    assert recorder.patches == [(STATUS_PATH, {"status": {"observedGeneration": 2}})]
+    assert recorder.patches == [
+        (STATUS_PATH, {"status": {"observedGeneration": 2, "decisionOutcome": "Accepted"}})
+    ]
     assert recorder.created == []
 
 
 @pytest.mark.parametrize(
     ("objects", "forwarded"),
     [
-        pytest.param([ur(generation=2, observed=2)], 0, id="handled before a restart"),
+        pytest.param(
+            [ur(generation=3, outcome="Accepted")],
+            0,
+            id="answered before a restart",
+        ),
         pytest.param([ur(generation=1, decision=False)], 0, id="no decision"),
-        pytest.param([ur(generation=2), ur(generation=2)], 1, id="the same generation twice"),
+        pytest.param([ur(generation=2), ur(generation=2)], 1, id="the same object twice"),
+        pytest.param(
+            [ur(generation=2), ur(generation=3)],
+            1,
+            id="the mirror changed the spec before the answer showed",
+        ),
     ],
 )
 async def test_a_decision_is_forwarded_at_most_once(
@@ -133,6 +144,7 @@ async def test_a_refused_decision_is_answered_in_status_an_event_and_the_audit(
     ((path, body),) = recorder.patches
     assert path == STATUS_PATH
     assert body["status"]["observedGeneration"] == 2
+    assert body["status"]["decisionOutcome"] == "Ignored"
     assert body["status"]["message"] == f"reject by alice changed nothing: {error}"
     ((event_path, event),) = recorder.created
     assert event_path == "/api/v1/namespaces/prod/events"
@@ -147,4 +159,6 @@ async def test_a_refused_decision_is_answered_in_status_an_event_and_the_audit(
 async def test_a_recorded_deadline_counts_as_handled() -> None:
     error = operations.DeadlineExceededError("no worker", recorded=True)
     recorder, _ = await decide(Workflow(error), ur(generation=3))
-    assert recorder.patches == [(STATUS_PATH, {"status": {"observedGeneration": 3}})]
+    assert recorder.patches == [
+        (STATUS_PATH, {"status": {"observedGeneration": 3, "decisionOutcome": "Accepted"}})
+    ]

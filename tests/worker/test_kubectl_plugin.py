@@ -36,7 +36,6 @@ def ur(
     namespace: str = "prod",
     decision: dict[str, Any] | None = None,
     generation: int = 1,
-    observed: int | None = None,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
@@ -49,8 +48,6 @@ def ur(
     if decision:
         spec["decision"] = decision
     status: dict[str, Any] = {"phase": phase, "message": f"{phase.lower()} message"}
-    if observed is not None:
-        status["observedGeneration"] = observed
     return {
         "apiVersion": "headwind.sh/v1alpha1",
         "kind": "UpdateRequest",
@@ -167,17 +164,26 @@ def test_detail_shows_the_decision_and_skips_empty_fields() -> None:
 
 
 @pytest.mark.parametrize(
-    ("generation", "observed", "undecided"),
+    ("generation", "status", "undecided"),
     [
-        pytest.param(2, None, True, id="new decision"),
-        pytest.param(2, 2, False, id="handled"),
-        pytest.param(3, 2, True, id="decision after another change"),
+        pytest.param(2, {}, True, id="new decision"),
+        pytest.param(
+            2, {"observedGeneration": 2, "decisionOutcome": "Accepted"}, False, id="accepted"
+        ),
+        pytest.param(
+            2, {"observedGeneration": 2, "decisionOutcome": "Ignored"}, False, id="ignored"
+        ),
+        pytest.param(
+            3,
+            {"observedGeneration": 2, "decisionOutcome": "Accepted"},
+            False,
+            id="the mirror changed the spec after the answer",
+        ),
     ],
 )
-def test_undecided_decision(generation: int, observed: int | None, undecided: bool) -> None:
-    obj = ur(
-        "r", decision={"action": "approve", "by": "a"}, generation=generation, observed=observed
-    )
+def test_undecided_decision(generation: int, status: dict[str, Any], undecided: bool) -> None:
+    obj = ur("r", decision={"action": "approve", "by": "a"}, generation=generation)
+    obj["status"] |= status
     assert (UpdateRequest.from_object(obj).undecided_decision is not None) is undecided
 
 
@@ -419,3 +425,25 @@ def test_explanation_lists_containers_and_candidates() -> None:
         "  container sidecar (envoy): not tracked: no tag",
         "  candidate 1.27.1 for web: Rejected — rejected message",
     ]
+
+
+def test_an_ignored_decision_exits_1_with_headwind_s_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Answered(FakeKube):
+        def get(self, path: str) -> dict[str, Any]:
+            obj = super().get(path)
+            if self.patches:
+                obj = json.loads(json.dumps(obj))
+                obj["metadata"]["generation"] = 2
+                obj["status"] |= {
+                    "phase": "Rejected",
+                    "observedGeneration": 2,
+                    "decisionOutcome": "Ignored",
+                    "message": "approve by alice changed nothing: it is Rejected",
+                }
+            return obj
+
+    result = run(Answered({"r": ur("r")}), "approve", "r", "--wait", "5", monkeypatch=monkeypatch)
+    assert result.exit_code == 1
+    assert "ignored: approve by alice changed nothing" in result.output

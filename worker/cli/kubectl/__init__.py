@@ -218,32 +218,41 @@ def _decide(
         if not who:
             _fail("the apiserver did not say who you are (SelfSubjectReview)")
         decision = requests.Decision(action=action, by=who, reason=reason)
-        written = requests.decide(kube, scope, name, decision)
-    generation = int((written.get("metadata") or {}).get("generation") or 0)
+        requests.decide(kube, scope, name, decision)
     typer.echo(f"updaterequest/{name} {action.value} by {who} written")
-    answered = _await_answer(kube, scope, name, generation, wait)
+    answered = _await_answer(kube, scope, name, wait)
     if answered is None:
         typer.echo(f"no answer from Headwind within {wait:g}s; follow it: {_PROG} show {name}")
         return
-    typer.echo(f"phase: {answered.phase}" + (f" ({answered.message})" if answered.message else ""))
-    refused = (action is requests.Action.APPROVE and answered.approved_by != who) or (
-        action is requests.Action.REJECT and answered.rejected_by != who
-    )
-    if refused and answered.phase not in ("Approved", "Applying", "Monitoring", "Completed"):
+    if answered.decision_outcome is requests.Outcome.IGNORED:
+        typer.echo(f"ignored: {answered.message}", err=True)
         raise typer.Exit(1)
+    typer.echo(
+        f"accepted; phase {answered.phase}" + (f": {answered.message}" if answered.message else "")
+    )
 
 
 def _await_answer(
-    kube: Kube, namespace: str, name: str, generation: int, wait: float
+    kube: Kube, namespace: str, name: str, wait: float
 ) -> requests.UpdateRequest | None:
+    """The request once Headwind handled the decision (None if it did not within `wait`).
+
+    An accepted decision is followed a little longer, until the mirror leaves Pending: the
+    decider answers as soon as the workflow took the decision, the mirror shows its next phase
+    a moment later.
+    """
     deadline = time.monotonic() + wait
+    handled: requests.UpdateRequest | None = None
     while time.monotonic() < deadline:
         with _errors(namespace, name):
             current = requests.UpdateRequest.from_object(requests.get(kube, namespace, name))
-        if current.observed_generation >= generation:
-            return current
+        if current.decision_outcome is not None:
+            handled = current
+            moved = current.phase != "Pending"
+            if current.decision_outcome is not requests.Outcome.ACCEPTED or moved:
+                return current
         time.sleep(1)
-    return None
+    return handled
 
 
 WaitOpt = typer.Option(30.0, "--wait", help="Seconds to wait for Headwind's answer (0: none).")
