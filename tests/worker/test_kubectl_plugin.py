@@ -447,3 +447,28 @@ def test_an_ignored_decision_exits_1_with_headwind_s_answer(
     result = run(Answered({"r": ur("r")}), "approve", "r", "--wait", "5", monkeypatch=monkeypatch)
     assert result.exit_code == 1
     assert "ignored: approve by alice changed nothing" in result.output
+
+
+@pytest.mark.parametrize(
+    ("output", "first_word"),
+    [
+        pytest.param(Output.TABLE, "r", id="a table row without header"),
+        pytest.param(Output.JSON, "{", id="the object as JSON"),
+    ],
+)
+def test_watch_prints_one_entry_per_change(
+    output: Output, first_word: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printer = plugin.WatchPrinter(output, namespaced=True)
+    printer.listed([ur("r")])
+    printer.changed("MODIFIED", ur("r", phase="Approved"))
+    printed = capsys.readouterr().out
+    assert printed.split()[0] == first_word
+    assert "Approved" in printed
+    assert "NAME" not in printed
+
+
+def test_an_empty_list_says_where_it_looked(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(FakeKube({}), "list", monkeypatch=monkeypatch)
+    assert result.exit_code == 0
+    assert result.output.strip() == "No update requests found in prod."

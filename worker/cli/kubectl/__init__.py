@@ -24,7 +24,7 @@ from headwind.models import WorkloadKind
 from worker.cli.kubectl import rendering
 from worker.cli.kubectl.rendering import Output
 
-__all__ = ["app", "main"]
+__all__ = ["WatchPrinter", "app", "forbidden_message", "main", "parse_workload"]
 
 T = TypeVar("T")
 
@@ -153,8 +153,10 @@ def list_(
         _watch(kube, scope, output)
 
 
-class _Printer:
-    def __init__(self, output: Output, namespaced: bool) -> None:
+class WatchPrinter:
+    """`list -w`: after the table, one line (or document) per change, as `kubectl get -w`."""
+
+    def __init__(self, output: Output, *, namespaced: bool) -> None:
         self._output = output
         self._namespaced = namespaced
 
@@ -176,7 +178,9 @@ class _Printer:
 
 def _watch(kube: Kube, scope: str | None, output: Output) -> None:
     watcher = watching.Watcher(
-        kube, requests.collection_path(scope), _Printer(output, scope is not None)
+        kube,
+        requests.collection_path(scope),
+        WatchPrinter(output, namespaced=scope is not None),
     )
     try:
         watcher.run()

@@ -95,13 +95,14 @@ def table(
     namespaced: bool = True,
     header: bool = True,
 ) -> str:
-    """Rows aligned as `kubectl get` aligns them (three spaces between columns)."""
+    """Rows aligned as `kubectl get` aligns them (three spaces between columns); empty
+    without requests, so the caller can say where it found none."""
     now = now or datetime.now(UTC)
     names = ([] if namespaced else ["NAMESPACE"]) + list(_COLUMNS) + (list(_WIDE) if wide else [])
     rows = [row(r, now=now, wide=wide, namespaced=namespaced) for r in ordered(requests)]
-    shown = ([names] if header else []) + rows
-    if not shown:
+    if not rows:
         return ""
+    shown = ([names] if header else []) + rows
     widths = [max(len(line[i]) for line in [names, *rows]) for i in range(len(names))]
     lines = ["   ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in shown]
     return "\n".join(line.rstrip() for line in lines)
