@@ -162,7 +162,10 @@ def _request_cr(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     return obj
 
 
-def _image(kube: Kube, namespace: str) -> str:
+def _image(kube: Kube, namespace: str, kind: str = "Deployment") -> str:
+    if kind == "CronJob":
+        cronjob = kube.batch.read_namespaced_cron_job("web", namespace)
+        return str(cronjob.spec.job_template.spec.template.spec.containers[0].image)
     deployment = kube.apps.read_namespaced_deployment("web", namespace)
     return str(deployment.spec.template.spec.containers[0].image)
 
@@ -178,11 +181,13 @@ def _phase(kube: Kube, namespace: str, name: str) -> str | None:
         raise
 
 
-def _pending_request(api: httpx.Client, kube: Kube, namespace: str, tag: str) -> str:
+def _pending_request(
+    api: httpx.Client, kube: Kube, namespace: str, tag: str, kind: str = "Deployment"
+) -> str:
     response = api.post(
         "/api/v1/updates",
         json={
-            "kind": "Deployment",
+            "kind": kind,
             "namespace": namespace,
             "name": "web",
             "container": "main",
@@ -314,11 +319,12 @@ def test_history_explain_and_rollback_through_headwind_s_api(
     namespace: str,
     people: dict[str, Person],
 ) -> None:
+    # A CronJob: no controller writes to it between the two patches of a manual rollback.
     alice = people["alice"]
-    deployment = manifests.deployment("web", f"{REPO}:1.0.0", 1)
-    deployment["metadata"]["annotations"] = ANNOTATIONS
-    kube.apps.create_namespaced_deployment(namespace, deployment)
-    request = _pending_request(api, kube, namespace, "1.1.0")
+    cronjob = manifests.cronjob("web", f"{REPO}:1.0.0")
+    cronjob["metadata"]["annotations"] = ANNOTATIONS
+    kube.batch.create_namespaced_cron_job(namespace, cronjob)
+    request = _pending_request(api, kube, namespace, "1.1.0", kind="CronJob")
     approved = alice.kubectl("headwind", "approve", request, "--wait", "60")
     assert approved.returncode == 0, approved.stderr + approved.stdout
     wait_for(
@@ -329,12 +335,12 @@ def test_history_explain_and_rollback_through_headwind_s_api(
     )
     at_api = ("--api-url", dev_env.api_url)
 
-    history = alice.kubectl("headwind", "history", "deployment/web", "-o", "json", *at_api)
+    history = alice.kubectl("headwind", "history", "cronjob/web", "-o", "json", *at_api)
     assert history.returncode == 0, history.stderr
     entries = json.loads(history.stdout)["items"]
     assert entries
     assert f"{REPO}:1.1.0" in json.dumps(entries[0])
-    table = alice.kubectl("headwind", "history", "deploy/web", *at_api)
+    table = alice.kubectl("headwind", "history", "cj/web", *at_api)
     assert table.returncode == 0, table.stderr
     assert table.stdout.splitlines()[0].split() == [
         "AT",
@@ -346,18 +352,18 @@ def test_history_explain_and_rollback_through_headwind_s_api(
     ]
     assert f"{REPO}:1.1.0" in table.stdout
 
-    explained = alice.kubectl("headwind", "explain", "deployment/web", *at_api)
+    explained = alice.kubectl("headwind", "explain", "cronjob/web", *at_api)
     assert explained.returncode == 0, explained.stderr
     assert "policy minor" in explained.stdout
     assert "container main" in explained.stdout
     assert "candidate 1.1.0 for main: Completed" in explained.stdout
-    unknown = alice.kubectl("headwind", "explain", "deployment/nothing", *at_api)
+    unknown = alice.kubectl("headwind", "explain", "cronjob/nothing", *at_api)
     assert unknown.returncode == 1
     assert f"not found in namespace '{namespace}'" in unknown.stderr
 
     rolled = alice.kubectl(
-        "headwind", "rollback", "deployment/web", "--container", "main", "-o", "json", *at_api
+        "headwind", "rollback", "cronjob/web", "--container", "main", "-o", "json", *at_api
     )
     assert rolled.returncode == 0, rolled.stderr
     assert json.loads(rolled.stdout)["rolled_back"] is True
-    assert _image(kube, namespace) == f"{REPO}:1.0.0"
+    assert _image(kube, namespace, "CronJob") == f"{REPO}:1.0.0"
