@@ -39,7 +39,7 @@ from clients.registries import open_registries
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 from metrics import registries as polling_metrics
-from worker import detecting
+from worker import deciding, detecting
 from worker.polling import PollingDriver
 from workflows.polling import PollRepositoryWorkflow
 from workflows.rollback import RollbackWorkflow
@@ -174,6 +174,12 @@ async def run(
                 tasks.append(
                     asyncio.create_task(
                         detection.leadership.run_while_leading(driver.run, name="polling driver")
+                    )
+                )
+                decider = deciding.Decider(settings, lambda r, d: deciding.forward(client, r, d))
+                tasks.append(
+                    asyncio.create_task(
+                        detection.leadership.run_while_leading(decider.run, name="decider")
                     )
                 )
             if api:

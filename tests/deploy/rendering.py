@@ -24,6 +24,7 @@ __all__ = [
     "ROOT",
     "Rule",
     "containers",
+    "for_users",
     "helm",
     "helm_binary",
     "kinds",
@@ -111,11 +112,20 @@ class Rule:
     named: bool = False
 
 
+USER_ROLE_LABEL = ("headwind.sh/granted-to", "users")
+"""The label of the chart's ClusterRoles for people (approvers, viewers), not for Headwind."""
+
+
+def for_users(obj: Obj) -> bool:
+    key, value = USER_ROLE_LABEL
+    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
+
+
 def rules(objects: Sequence[Obj]) -> set[Rule]:
-    """Every verb the rendered ClusterRoles and Roles grant, one `Rule` per verb."""
+    """Every verb the rendered ClusterRoles and Roles grant Headwind, one `Rule` per verb."""
     granted = set()
     for obj in objects:
-        if obj["kind"] not in ("ClusterRole", "Role"):
+        if obj["kind"] not in ("ClusterRole", "Role") or for_users(obj):
             continue
         where = "cluster" if obj["kind"] == "ClusterRole" else obj["metadata"]["namespace"]
         for rule in obj.get("rules") or []:

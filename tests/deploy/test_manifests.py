@@ -14,6 +14,15 @@ import yaml
 
 from tests.deploy.rendering import MANIFESTS, ROOT, kinds, render
 
+CLUSTER_SCOPED = frozenset(
+    {
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    }
+)
+
 
 def test_manifests_are_the_chart_rendered_with_defaults(tmp_path: Path) -> None:
     fresh = tmp_path / "headwind.yaml"
@@ -36,5 +45,5 @@ def test_manifests_carry_the_crds_and_everything_else() -> None:
     rest = [obj for obj in objects if obj["kind"] != "CustomResourceDefinition"]
     assert rest == render()
     for obj in rest:
-        if obj["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+        if obj["kind"] not in CLUSTER_SCOPED:
             assert obj["metadata"]["namespace"] == "headwind", obj["metadata"]["name"]

@@ -1,14 +1,17 @@
 """`headwind update …`: propose, list, show, approve, reject and roll back from a terminal.
 
 Talks to Temporal directly with the process's settings (the same entry points the REST API
-uses), so it works wherever a worker's settings work.
+uses), so it works wherever a worker's settings work. Output is a table (or a field list for one
+request) by default, JSON with `-o json`; `kubectl headwind` prints the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import typer
@@ -22,12 +25,14 @@ from headwind.models import (
     Proposal,
     RejectIn,
     RollbackRequest,
+    UpdateStatus,
     WorkloadKind,
     WorkloadRef,
 )
 from headwind.settings import SettingsError, get_settings
+from worker.cli.kubectl import rendering
 
-__all__ = ["app"]
+__all__ = ["Output", "app", "status_fields", "summary_table"]
 
 app = typer.Typer(help="Propose, inspect, approve and reject updates.", no_args_is_help=True)
 
@@ -72,8 +77,73 @@ def _call(action: Callable[[Client, str], Awaitable[T]]) -> T:
         raise typer.Exit(1) from exc
 
 
-def _print(model: BaseModel | list[operations.UpdateSummary]) -> None:
-    if isinstance(model, list):
+class Output(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+OutputOpt = typer.Option(Output.TABLE, "-o", "--output", help="table or json.")
+
+
+def summary_table(updates: list[operations.UpdateSummary], *, now: datetime | None = None) -> str:
+    """One line per update, kubectl-style, in the order given (pending first)."""
+    now = now or datetime.now(UTC)
+    names = ["NAMESPACE", "NAME", "TARGET", "CONTAINER", "TAG", "PHASE", "AGE"]
+    rows = [
+        [
+            u.namespace,
+            u.request_name,
+            f"{u.kind}/{u.name}",
+            u.container,
+            u.tag,
+            u.phase or "<none>",
+            rendering.age(u.started_at.isoformat() if u.started_at else None, now),
+        ]
+        for u in updates
+    ]
+    if not rows:
+        return "No updates found."
+    widths = [max(len(line[i]) for line in [names, *rows]) for i in range(len(names))]
+    lines = [
+        "   ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in [names, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def status_fields(status: UpdateStatus) -> str:
+    """One request's fields and timeline, a line each."""
+    pairs = [
+        ("Name", f"{status.workload.namespace}/{status.request_name}"),
+        ("Target", f"{status.workload.kind.value}/{status.workload.name}"),
+        ("Container", status.container),
+        ("Current", status.current_image),
+        ("New", status.new_image or status.tag),
+        ("Policy", status.policy),
+        ("Phase", status.phase.value),
+        ("Reason", status.reason),
+        ("Message", status.message),
+        ("Approved by", status.approved_by or ""),
+        ("Rejected by", status.rejected_by or ""),
+        ("Workflow", status.workflow_id),
+    ]
+    width = max(len(key) for key, _ in pairs) + 2
+    lines = [f"{key + ':':<{width}}{value}" for key, value in pairs if value]
+    if status.timeline:
+        lines.append("Timeline:")
+        lines += [
+            f"  {entry.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}  {entry.phase.value:<11} "
+            f"{entry.message}".rstrip()
+            for entry in status.timeline
+        ]
+    return "\n".join(lines)
+
+
+def _print(model: BaseModel | list[operations.UpdateSummary], output: Output = Output.JSON) -> None:
+    if output is Output.TABLE and isinstance(model, list):
+        typer.echo(summary_table(model))
+    elif output is Output.TABLE and isinstance(model, UpdateStatus):
+        typer.echo(status_fields(model))
+    elif isinstance(model, list):
         typer.echo(json.dumps([m.model_dump(mode="json") for m in model], indent=2))
     else:
         typer.echo(model.model_dump_json(indent=2))
@@ -98,29 +168,35 @@ def list_(
     namespace: str | None = typer.Option(None, help="Only this namespace."),
     phase: str | None = typer.Option(None, help="Only this phase, e.g. Pending."),
     kind: str | None = typer.Option(None, help="Only this workload kind."),
+    output: Output = OutputOpt,
 ) -> None:
     """List update requests, pending first."""
     _print(
-        _call(lambda c, q: operations.list_updates(c, namespace=namespace, phase=phase, kind=kind))
+        _call(lambda c, q: operations.list_updates(c, namespace=namespace, phase=phase, kind=kind)),
+        output,
     )
 
 
 @app.command()
-def show(request: str = typer.Argument(..., help="NAMESPACE/NAME of the UpdateRequest")) -> None:
+def show(
+    request: str = typer.Argument(..., help="NAMESPACE/NAME of the UpdateRequest"),
+    output: Output = OutputOpt,
+) -> None:
     """Show one update request with its timeline."""
     namespace, name = _request(request)
-    _print(_call(lambda c, q: operations.get_status(c, namespace, name)))
+    _print(_call(lambda c, q: operations.get_status(c, namespace, name)), output)
 
 
 @app.command()
 def approve(
     request: str = typer.Argument(..., help="NAMESPACE/NAME of the UpdateRequest"),
     approver: str | None = typer.Option(None, help="Who approves (recorded)."),
+    output: Output = OutputOpt,
 ) -> None:
     """Approve a pending request."""
     namespace, name = _request(request)
     body = ApprovalIn(approver=approver)
-    _print(_call(lambda c, q: operations.approve(c, namespace, name, body)))
+    _print(_call(lambda c, q: operations.approve(c, namespace, name, body)), output)
 
 
 @app.command()
@@ -128,11 +204,12 @@ def reject(
     request: str = typer.Argument(..., help="NAMESPACE/NAME of the UpdateRequest"),
     approver: str | None = typer.Option(None, help="Who rejects (recorded)."),
     reason: str | None = typer.Option(None, help="Why (recorded)."),
+    output: Output = OutputOpt,
 ) -> None:
     """Reject a pending request; its tag is not proposed again."""
     namespace, name = _request(request)
     body = RejectIn(approver=approver, reason=reason)
-    _print(_call(lambda c, q: operations.reject(c, namespace, name, body)))
+    _print(_call(lambda c, q: operations.reject(c, namespace, name, body)), output)
 
 
 @app.command()

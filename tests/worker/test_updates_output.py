@@ -1,0 +1,88 @@
+"""`headwind update`: a table by default, JSON with `-o json`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from clients.temporal.operations import UpdateSummary
+from headwind.models import Phase, TimelineEntry, UpdateStatus, WorkloadKind, WorkloadRef
+from worker.cli import updates
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+def summary(name: str, phase: str, started: datetime | None) -> UpdateSummary:
+    return UpdateSummary(
+        workflow_id=f"update/prod/{name}",
+        request_name=name,
+        namespace="prod",
+        kind="Deployment",
+        name="web",
+        container="web",
+        tag="1.27.1",
+        repository="docker.io/library/nginx",
+        phase=phase,
+        started_at=started,
+        closed_at=None,
+        running=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        pytest.param([], ["No updates found."], id="nothing"),
+        pytest.param(
+            [summary("r1", "Pending", datetime(2026, 12, 2, 11, 50, tzinfo=UTC))],
+            [
+                "NAMESPACE NAME TARGET CONTAINER TAG PHASE AGE",
+                "prod r1 Deployment/web web 1.27.1 Pending 10m",
+            ],
+            id="one pending",
+        ),
+        pytest.param(
+            [summary("r2", "", None)],
+            [
+                "NAMESPACE NAME TARGET CONTAINER TAG PHASE AGE",
+                "prod r2 Deployment/web web 1.27.1 <none> <unknown>",
+            ],
+            id="no phase recorded yet",
+        ),
+    ],
+)
+def test_summary_table(rows: list[UpdateSummary], expected: list[str]) -> None:
+    lines = updates.summary_table(rows, now=NOW).splitlines()
+    assert [" ".join(line.split()) for line in lines] == expected
+
+
+def test_status_fields_show_the_timeline() -> None:
+    status = UpdateStatus(
+        workflow_id="update/prod/r",
+        request_name="r",
+        workload=WorkloadRef(kind=WorkloadKind.DEPLOYMENT, namespace="prod", name="web"),
+        container="web",
+        tag="1.27.1",
+        phase=Phase.APPROVED,
+        approved_by="alice",
+        timeline=(
+            TimelineEntry(
+                at=datetime(2026, 12, 2, 11, 0, tzinfo=UTC), phase=Phase.PENDING, message="waits"
+            ),
+            TimelineEntry(
+                at=datetime(2026, 12, 2, 11, 5, tzinfo=UTC),
+                phase=Phase.APPROVED,
+                message="by alice",
+            ),
+        ),
+    )
+    text = updates.status_fields(status)
+    assert "Name:" in text
+    assert "prod/r" in text
+    assert "Approved by: alice" in text
+    assert "Rejected by" not in text
+    assert text.splitlines()[-2:] == [
+        "  2026-12-02 11:00:00  Pending     waits",
+        "  2026-12-02 11:05:00  Approved    by alice",
+    ]
