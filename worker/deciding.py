@@ -190,13 +190,13 @@ class Decider:
             return None
 
     def _audit(self, action: str, decision: requests.Decision, target: str, outcome: str) -> None:
-        audit.record(
+        audit.record_external(
             action,
             actor=decision.by,
             target=target,
             outcome=outcome,
-            reason=decision.reason,
-            channel="kubernetes",
+            decision_reason=decision.reason,
+            via="kubernetes",
         )
 
     def _warn(

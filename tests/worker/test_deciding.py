@@ -150,10 +150,10 @@ async def test_a_refused_decision_is_answered_in_status_an_event_and_the_audit(
     assert event_path == "/api/v1/namespaces/prod/events"
     assert event["reason"] == "DecisionIgnored"
     assert event["type"] == "Warning"
-    (line,) = [json.loads(r.message) for r in caplog.records if r.name == "headwind.audit"]
-    assert line["actor"] == "alice"
-    assert line["outcome"] == outcome
-    assert line["channel"] == "kubernetes"
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "headwind.audit"]
+    assert line["user"] == "alice"
+    assert line["result"] == outcome
+    assert line["via"] == "kubernetes"
 
 
 async def test_a_recorded_deadline_counts_as_handled() -> None:
