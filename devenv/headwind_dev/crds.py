@@ -91,7 +91,8 @@ def _established(config: settings.DevSettings) -> None:
         raise waiting.NotReady(result.stderr.strip())
     pending = []
     for crd in json.loads(result.stdout)["items"]:
-        conditions = crd.get("status", {}).get("conditions", [])
+        # A CRD just created may carry `status: null` or `conditions: null`.
+        conditions = (crd.get("status") or {}).get("conditions") or []
         if not any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
             pending.append(crd["metadata"]["name"])
     if pending:

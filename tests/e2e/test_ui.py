@@ -2,14 +2,18 @@
 
 Approve through the confirmation and see the Deployment patched, reject with a reason and see
 the tag refused afterwards, read "why not updated?" for real registry tags, roll back from the
-history, and render on a phone-sized screen without horizontal scrolling. Each page is saved
-as a screenshot under docs/screenshots/ (the README shows them). Playwright never downloads a
-browser here: it launches /usr/bin/chromium (`scripts/install-system-deps`).
+history, and render on a phone-sized screen without horizontal scrolling. Every page is also
+captured; with `HEADWIND_UPDATE_SCREENSHOTS=1` the captures replace docs/screenshots/ (the README
+shows them), otherwise they go to a temporary directory and the checkout stays clean.
+Playwright never downloads a browser here: it launches /usr/bin/chromium
+(`scripts/install-system-deps`).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +32,7 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+_SCRATCH = Path(tempfile.gettempdir()) / "headwind-ui-screenshots"
 ANNOTATIONS = {
     "headwind.sh/policy": "minor",
     "headwind.sh/event-source": "none",
@@ -126,8 +131,9 @@ def _filter_to(page: Page, namespace: str, request: str) -> None:
 
 
 def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=False)
+    target = SCREENSHOTS if os.environ.get("HEADWIND_UPDATE_SCREENSHOTS") else _SCRATCH
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=target / f"{name}.png", full_page=False)
 
 
 def test_approve_explain_and_roll_back(
