@@ -86,3 +86,15 @@ def test_status_fields_show_the_timeline() -> None:
         "  2026-12-02 11:00:00  Pending     waits",
         "  2026-12-02 11:05:00  Approved    by alice",
     ]
+
+
+def test_an_unreachable_temporal_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("HEADWIND_TEMPORAL_ADDRESS", "127.0.0.1:1")
+    result = CliRunner().invoke(updates.app, ["list"])
+    assert result.exit_code == 1
+    assert "cannot reach Temporal at 127.0.0.1:1" in result.output
+    assert "Traceback" not in result.output

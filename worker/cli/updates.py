@@ -75,6 +75,19 @@ def _call(action: Callable[[Client, str], Awaitable[T]]) -> T:
     except operations.WrongPhaseError as exc:
         typer.echo(f"headwind: {exc}", err=True)
         raise typer.Exit(1) from exc
+    except operations.DeadlineExceededError as exc:
+        kept = " (it is recorded and takes effect once a worker runs)" if exc.recorded else ""
+        typer.echo(f"headwind: {exc}{kept}", err=True)
+        raise typer.Exit(1) from exc
+    except (operations.TemporalUnavailableError, RuntimeError) as exc:
+        # RuntimeError: the SDK's "Failed client connect" when nothing listens at the address.
+        typer.echo(
+            f"headwind: cannot reach Temporal at {settings.temporal_address}: {exc}", err=True
+        )
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        typer.echo(f"headwind: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 class Output(enum.StrEnum):
