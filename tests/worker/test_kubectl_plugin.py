@@ -472,3 +472,32 @@ def test_an_empty_list_says_where_it_looked(monkeypatch: pytest.MonkeyPatch) -> 
     result = run(FakeKube({}), "list", monkeypatch=monkeypatch)
     assert result.exit_code == 0
     assert result.output.strip() == "No update requests found in prod."
+
+
+def test_verdicts_mark_the_chosen_tag_and_say_why_for_the_others() -> None:
+    explanation = {
+        "containers": [
+            {
+                "container": "web",
+                "current": "1.2.3",
+                "policy": "minor",
+                "chosen": "1.3.0",
+                "reason": "chosen",
+                "message": "",
+                "candidates": [
+                    {"tag": "1.3.0", "eligible": True, "chosen": True, "reason": "chosen",
+                     "message": "the greatest"},
+                    {"tag": "2.0.0", "eligible": False, "chosen": False, "reason": "other-major",
+                     "message": "major differs"},
+                    {"tag": "1.2.9", "eligible": False, "chosen": False,
+                     "reason": "rejected-earlier", "message": "rejected", "remembered": "rejected"},
+                ],
+            }
+        ]
+    }  # fmt: skip
+    assert rendering.verdicts(explanation).splitlines() == [
+        "web: runs 1.2.3, policy minor: would move to 1.3.0",
+        "  * 1.3.0: chosen — the greatest",
+        "  - 2.0.0: other-major — major differs",
+        "  - 1.2.9: rejected-earlier [rejected] — rejected",
+    ]

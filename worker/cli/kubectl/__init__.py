@@ -411,7 +411,8 @@ def explain(
 ) -> None:
     """Why a workload is (not) updated: its policy, each container, each candidate's reason.
 
-    The watch state comes from Headwind's API; the candidates are the workload's
+    Headwind's API lists the registry's tags for each tracked container and judges each with
+    the workload's policy (`/explain`); requests already made show as the workload's
     UpdateRequests.
 
     Examples:
@@ -422,13 +423,18 @@ def explain(
     scope = _namespace(namespace)
     api = _api(api_url, token, service, service_namespace)
     watched = _call_api(lambda: api.call("GET", _workload_path(kind, scope, name)), scope)
+    verdicts = _call_api(
+        lambda: api.call("GET", _workload_path(kind, scope, name) + "/explain"), scope
+    )
     selector = f"headwind.sh/target-kind={kind.value.lower()},headwind.sh/target-name={name[:63]}"
     with _errors(scope):
         candidates = requests.list_requests(_kube(), scope, label_selector=selector)
     if output in (Output.JSON, Output.YAML):
-        typer.echo(rendering.document({"watched": watched, "candidates": candidates}, output))
+        document = {"watched": watched, "explanation": verdicts, "candidates": candidates}
+        typer.echo(rendering.document(document, output))
         return
     typer.echo(rendering.explanation(watched, _requests(candidates)))
+    typer.echo(rendering.verdicts(verdicts))
 
 
 def main() -> None:

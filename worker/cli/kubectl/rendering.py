@@ -199,3 +199,26 @@ def explanation(watched: Mapping[str, Any], candidates: Sequence[UpdateRequest])
             f"{request.phase or 'unknown'}" + (f" — {why}" if why else "")
         )
     return "\n".join(lines)
+
+
+def verdicts(explanation: Mapping[str, Any]) -> str:
+    """`explain`: every registry tag of each container with the policy's verdict and reason."""
+    lines: list[str] = []
+    for container in explanation.get("containers") or []:
+        chosen = container.get("chosen")
+        lines.append(
+            f"{container.get('container')}: runs {container.get('current') or '?'}, policy "
+            f"{container.get('policy')}: "
+            + (f"would move to {chosen}" if chosen else f"no update ({container.get('reason')})")
+            + (f" — {container['message']}" if container.get("message") else "")
+        )
+        for candidate in container.get("candidates") or []:
+            mark = "*" if candidate.get("chosen") else ("+" if candidate.get("eligible") else "-")
+            remembered = f" [{candidate['remembered']}]" if candidate.get("remembered") else ""
+            lines.append(
+                f"  {mark} {candidate.get('tag')}: {candidate.get('reason')}{remembered}"
+                f" — {candidate.get('message')}"
+            )
+    if not lines:
+        return "No tracked container to explain."
+    return "\n".join(lines)
