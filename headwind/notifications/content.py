@@ -114,7 +114,7 @@ def links(
             f"/workflows/{workflow}"
         )
     return Links(
-        details=f"{public_url}/api/v1/updates/{ns}/{name}",
+        details=f"{public_url}/updates/{ns}/{name}",  # the web UI's page of the update
         temporal=temporal,
         approve=approve,
         reject=reject,

@@ -33,7 +33,7 @@ PENDING = UpdateStatus(
     policy="patch",
     expires_at=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
 )
-DETAILS = "https://headwind.example.com/api/v1/updates/shop/web-web-1-25-4-7f3a"
+DETAILS = "https://headwind.example.com/updates/shop/web-web-1-25-4-7f3a"
 LINKS = content.Links(
     details=DETAILS,
     temporal="https://temporal.example.com/namespaces/default/workflows/"

@@ -31,7 +31,7 @@ STATUS = UpdateStatus(
     policy="minor",
 )
 LINKS = content.Links(
-    details="https://hw.example/api/v1/updates/shop/web-web-1-1-0-abc",
+    details="https://hw.example/updates/shop/web-web-1-1-0-abc",
     temporal="https://temporal.example/namespaces/default/workflows/x",
     approve="https://hw.example/approvals/a.b",
     reject="https://hw.example/approvals/c.d",
@@ -164,7 +164,7 @@ def test_links_without_a_temporal_ui() -> None:
     built = content.links(
         STATUS, public_url="https://hw.example", temporal_ui_url=None, temporal_namespace="x"
     )
-    assert built.details == "https://hw.example/api/v1/updates/shop/web-web-1-1-0-abc"
+    assert built.details == "https://hw.example/updates/shop/web-web-1-1-0-abc"
     assert built.temporal is None
     with_ui = content.links(
         STATUS,
