@@ -12,6 +12,7 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Literal
 
+import temporalio.common
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -47,6 +48,11 @@ Decision = Literal["approve", "reject"]
 _WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
 _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
+_FRESH = timedelta(seconds=2)
+"""An evaluation this recent is as good as a new one: a slot granted within it was free, so
+nothing could have changed the candidate's standing but another writer of the workload, which
+the apply's stale guard catches anyway."""
+
 
 @workflow.defn(name=names.UPDATE_WORKFLOW)
 class UpdateWorkflow:
@@ -58,6 +64,9 @@ class UpdateWorkflow:
         self._holding_slot = False
         self._decision: Decision | None = None
         self._superseded_by: str | None = None
+        self._lean = False
+        self._evaluated_at: datetime | None = None
+        self._pending_attributes: list[temporalio.common.SearchAttributeUpdate[str]] = []
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -73,7 +82,9 @@ class UpdateWorkflow:
             tag=proposal.tag,
             phase=Phase.EVALUATING,
         )
-        workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
+        self._lean = workflow.patched(common.LEAN_PATCH)
+        if not (self._lean and self._started_with_attributes()):
+            workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
         try:
             await self._steps(proposal)
         except ActivityError as error:
@@ -98,11 +109,12 @@ class UpdateWorkflow:
 
         if not await self._take_slot(proposal, evaluation):
             return
-        # Waiting for the slot can take a while: judge the candidate again on the live workload.
-        evaluation = await self._evaluate(proposal)
-        if not evaluation.eligible:
-            await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
-            return
+        if not self._still_fresh():
+            # Waiting for the slot took a while: judge the candidate again on the live workload.
+            evaluation = await self._evaluate(proposal)
+            if not evaluation.eligible:
+                await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
+                return
         if not await self._wait_until_allowed(evaluation):
             return
         if evaluation.require_approval and not await self._await_approval(evaluation):
@@ -146,6 +158,7 @@ class UpdateWorkflow:
             Evaluation,
         )
         self._evaluation = evaluation
+        self._evaluated_at = workflow.now()
         self._update(
             reason=evaluation.reason,
             message=evaluation.message,
@@ -155,26 +168,50 @@ class UpdateWorkflow:
             require_approval=evaluation.require_approval,
         )
         if evaluation.repository:
-            workflow.upsert_search_attributes(
-                [search_attributes.IMAGE_REPOSITORY.value_set(evaluation.repository)]
-            )
+            update = search_attributes.IMAGE_REPOSITORY.value_set(evaluation.repository)
+            if self._lean:
+                # Sent with the next phase change (or before a wait): one upsert, not two.
+                self._pending_attributes.append(update)
+            else:
+                workflow.upsert_search_attributes([update])
         return evaluation
+
+    def _still_fresh(self) -> bool:
+        """Whether the first evaluation still holds (the slot was granted at once)."""
+        if not self._lean or self._evaluated_at is None:
+            return False
+        return workflow.now() - self._evaluated_at <= _FRESH
+
+    def _started_with_attributes(self) -> bool:
+        """Whether the starter set the proposal's search attributes (`propose` does)."""
+        present = workflow.info().typed_search_attributes
+        wanted = search_attributes.for_proposal(self._proposal_or_fail())
+        return all(present.get(update.key) is not None for update in wanted)
+
+    def _flush_attributes(self, *more: temporalio.common.SearchAttributeUpdate[str]) -> None:
+        updates = [*self._pending_attributes, *more]
+        self._pending_attributes = []
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     async def _take_slot(self, proposal: Proposal, evaluation: Evaluation) -> bool:
         self._update(waiting_for="its turn: another update of this container is in progress")
         workflow.set_current_details("Waiting for the container's slot")
-        await common.act(
-            names.REQUEST_SLOT,
-            SlotRequest(
-                workflow_id=workflow.info().workflow_id,
-                slot_id=naming.slot_workflow_id(proposal.workload, proposal.container),
-                tag=proposal.tag,
-                policy=evaluation.policy,
-                pattern=evaluation.pattern,
-                prerelease=evaluation.prerelease,
-            ),
-            type(None),
+        request = SlotRequest(
+            workflow_id=workflow.info().workflow_id,
+            slot_id=naming.slot_workflow_id(proposal.workload, proposal.container),
+            tag=proposal.tag,
+            policy=evaluation.policy,
+            pattern=evaluation.pattern,
+            prerelease=evaluation.prerelease,
         )
+        if self._lean:
+            await common.act_locally(names.REQUEST_SLOT, request, type(None))
+            if self._grant is None:
+                # A wait of unknown length: list the update by repository meanwhile.
+                self._flush_attributes()
+        else:
+            await common.act(names.REQUEST_SLOT, request, type(None))
         await workflow.wait_condition(lambda: self._grant is not None)
         assert self._grant is not None
         if not self._grant.granted:
@@ -421,12 +458,16 @@ class UpdateWorkflow:
         self._update(timeline=(*self._state.timeline, common.entry(phase, message)))
         if phase in TERMINAL_PHASES:
             self._update(waiting_for="")
-        workflow.upsert_search_attributes([search_attributes.PHASE.value_set(phase.value)])
+        phase_update = search_attributes.PHASE.value_set(phase.value)
+        if self._lean:
+            self._flush_attributes(phase_update)
+        else:
+            workflow.upsert_search_attributes([phase_update])
         workflow.set_current_details(common.details(self._state))
-        await common.record_transition(self._state, previous)
+        await common.record_transition(self._state, previous, local=self._lean)
 
     async def _finish(self, phase: Phase, reason: str, message: str) -> None:
         await self._transition(phase, reason, message)
 
     async def _notify(self, event: NotificationEvent) -> None:
-        await common.notify(event, self._state)
+        await common.notify(event, self._state, local=self._lean)
