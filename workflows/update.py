@@ -8,6 +8,7 @@ sent while no worker runs).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from typing import Literal
@@ -48,6 +49,9 @@ Decision = Literal["approve", "reject"]
 _WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
 _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
+BUSY_WITH_APPLY_PATCH = "busy-with-apply"
+"""Workflow patch id: the slot hears "busy" while the PATCH is under way, not before it."""
+
 _FRESH = timedelta(seconds=2)
 """An evaluation this recent is as good as a new one: a slot granted within it was free, so
 nothing could have changed the candidate's standing but another writer of the workload, which
@@ -65,6 +69,7 @@ class UpdateWorkflow:
         self._decision: Decision | None = None
         self._superseded_by: str | None = None
         self._lean = False
+        self._busy: asyncio.Future[None] | None = None
         self._evaluated_at: datetime | None = None
         self._pending_attributes: list[temporalio.common.SearchAttributeUpdate[str]] = []
 
@@ -95,6 +100,8 @@ class UpdateWorkflow:
         # Not in a `finally`: an evicted workflow's coroutine is closed outside the workflow's
         # event loop, where no signal can be sent. A run that ends any other way than here
         # (terminated, cancelled) is noticed by the slot itself, which then frees the container.
+        if self._busy is not None:
+            await self._busy
         if self._holding_slot:
             await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -123,7 +130,14 @@ class UpdateWorkflow:
         if self._superseded_by is not None:
             await self._supersede(self._superseded_by)
             return
-        await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
+        busy = self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
+        if self._lean and workflow.patched(BUSY_WITH_APPLY_PATCH):
+            # Sent along with the PATCH rather than before it: a newcomer the slot hears of
+            # first is told to supersede a holder that is applying, which ignores it, and the
+            # slot hands on at the release either way.
+            self._busy = asyncio.ensure_future(busy)
+        else:
+            await busy
         await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
         result: ApplyResult = await common.act(
             names.APPLY,
