@@ -249,6 +249,9 @@ class Bench:
             ),
         )
         self.temporal: Client | None = None
+        # Unique per run: Deployments of earlier runs whose namespaces are still being
+        # deleted stay in the index, and must not match this run's webhooks.
+        self.repository = f"{REPOSITORY}/{secrets.token_hex(4)}"
 
     def add(self, scenario: str, name: str, unit: str, values: list[float], note: str = "") -> None:
         figure = Figure.of(scenario, name, unit, values, note)
@@ -274,7 +277,7 @@ class Bench:
 
     def create(self, namespace: str, names: list[str], annotations: dict[str, str]) -> None:
         def one(name: str) -> None:
-            body = deployment(name, f"{REPOSITORY}/{name}:1.0.0", annotations)
+            body = deployment(name, f"{self.repository}/{name}:1.0.0", annotations)
             self.apps.create_namespaced_deployment(namespace, body)
 
         with ThreadPoolExecutor(8) as pool:
@@ -339,7 +342,7 @@ class Bench:
         """Push → patched, one Deployment, pushes 1 s and 0.2 s apart, native webhook."""
         ns = self.namespace("latency")
         self.create(ns, ["app"], ANNOTATIONS)
-        image = f"{REPOSITORY}/app"
+        image = f"{self.repository}/app"
         await self.wait_indexed(f"{image}:1.0.0")
         n = self.options.repeats
         with ImageWatch(self.apps, ns) as watch:
@@ -424,14 +427,14 @@ class Bench:
         ns = self.namespace("drain")
         names = [f"app-{i}" for i in range(count)]
         await asyncio.to_thread(self.create, ns, names, ANNOTATIONS)
-        await self.wait_indexed(f"{REPOSITORY}/{names[-1]}:1.0.0")
+        await self.wait_indexed(f"{self.repository}/{names[-1]}:1.0.0")
         rss_loaded = self.headwind.rss_mib()
         with ImageWatch(self.apps, ns) as watch:
             cpu_h, cpu_t = self.headwind.cpu_seconds(), self.temporal_process.cpu_seconds()
             started = time.monotonic()
-            await asyncio.gather(*(self.native(f"{REPOSITORY}/{n}:1.0.1") for n in names))
+            await asyncio.gather(*(self.native(f"{self.repository}/{n}:1.0.1") for n in names))
             ends = await asyncio.gather(
-                *(watch.wait(n, f"{REPOSITORY}/{n}:1.0.1", timeout=300) for n in names)
+                *(watch.wait(n, f"{self.repository}/{n}:1.0.1", timeout=300) for n in names)
             )
             patched = [at for at in ends if at is not None]
             drained = (max(patched) - started) if patched else float("nan")
@@ -475,8 +478,8 @@ class Bench:
         """A burst of webhooks, some matched: accepted per second, answer times, lost, doubled."""
         matched = names[: self.options.burst_matched]
         unmatched = self.options.burst - len(matched)
-        images = [f"{REPOSITORY}/{n}:1.0.2" for n in matched] + [
-            f"{REPOSITORY}/nobody-{i}:1.0.0" for i in range(unmatched)
+        images = [f"{self.repository}/{n}:1.0.2" for n in matched] + [
+            f"{self.repository}/nobody-{i}:1.0.0" for i in range(unmatched)
         ]
         random.Random(7).shuffle(images)
         with ImageWatch(self.apps, ns) as watch:
@@ -502,7 +505,7 @@ class Bench:
             await asyncio.gather(*(send(image) for image in images))
             elapsed = time.monotonic() - started
             ends = await asyncio.gather(
-                *(watch.wait(n, f"{REPOSITORY}/{n}:1.0.2", timeout=300) for n in matched)
+                *(watch.wait(n, f"{self.repository}/{n}:1.0.2", timeout=300) for n in matched)
             )
             await self._settle(ns, len(matched))
             lost = sum(1 for at in ends if at is None)
@@ -538,7 +541,7 @@ class Bench:
         async def sender() -> None:
             nonlocal answered
             for i in queue:
-                await self.native(f"{REPOSITORY}/unmatched-{i % 50}:1.0.{i}")
+                await self.native(f"{self.repository}/unmatched-{i % 50}:1.0.{i}")
                 answered += 1
 
         cpu = self.headwind.cpu_seconds()
@@ -564,9 +567,9 @@ class Bench:
         ns = self.namespace("history")
         self.create(ns, ["monitored"], monitored)
         self.create(ns, ["approved"], {**monitored, "headwind.sh/require-approval": "true"})
-        await self.wait_indexed(f"{REPOSITORY}/approved:1.0.0")
-        await self.native(f"{REPOSITORY}/monitored:1.0.1")
-        body = await self.native(f"{REPOSITORY}/approved:1.0.1")
+        await self.wait_indexed(f"{self.repository}/approved:1.0.0")
+        await self.native(f"{self.repository}/monitored:1.0.1")
+        body = await self.native(f"{self.repository}/approved:1.0.1")
         request = next(r["request_name"] for r in body["results"] if r.get("request_name"))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -616,7 +619,7 @@ class Bench:
             names = [f"idle-{i}" for i in range(total, target)]
             await asyncio.to_thread(self.create, ns, names, ANNOTATIONS)
             total = target
-            await self.wait_indexed(f"{REPOSITORY}/idle-{target - 1}:0.0.1", timeout=300)
+            await self.wait_indexed(f"{self.repository}/idle-{target - 1}:0.0.1", timeout=300)
             await asyncio.sleep(2)
             self.add(
                 "memory",
