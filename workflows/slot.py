@@ -10,8 +10,9 @@ two candidates is newer is asked of a local activity, so no policy code runs her
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -27,6 +28,10 @@ IDLE_SECONDS = 600
 
 PING_HOLDER_PATCH = "ping-holder"
 """Workflow patch id of the check that the holder still runs."""
+
+ONE_IDLE_TIMER_PATCH = "one-idle-timer"
+"""Workflow patch id of the idle timer that is started once per idle period, not once per
+wake-up: a timer started and cancelled for every signal cost two history events each."""
 
 
 @dataclass
@@ -44,19 +49,29 @@ class SlotState:
 class ContainerSlotWorkflow:
     def __init__(self) -> None:
         self._state = SlotState()
+        self._idle_timer: asyncio.Task[None] | None = None
+        self._last_mail: datetime | None = None
 
     @workflow.run
     async def run(self, state: SlotState | None = None) -> None:
         if state is not None:
             self._state = state
+        one_timer = workflow.patched(ONE_IDLE_TIMER_PATCH)
+        self._last_mail = workflow.now()
         while True:
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self._state.inbox),
-                    timeout=IDLE_SECONDS,
-                    timeout_summary="idle",
-                )
-            except TimeoutError:
+            if one_timer:
+                idle = not await self._mail_or_idle()
+            else:
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._state.inbox),
+                        timeout=IDLE_SECONDS,
+                        timeout_summary="idle",
+                    )
+                    idle = False
+                except TimeoutError:
+                    idle = True
+            if idle:
                 if self._state.holder is None and self._state.waiter is None:
                     return
                 await self._free_ended_holder()
@@ -67,6 +82,27 @@ class ContainerSlotWorkflow:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._state)
+
+    async def _mail_or_idle(self) -> bool:
+        """True once a signal is in the inbox, False after IDLE_SECONDS without one.
+
+        The timer runs from the last signal; when it fires early (signals came meanwhile) a
+        new one covers the rest, so a busy slot starts about one timer per idle period.
+        """
+        while not self._state.inbox:
+            last = self._last_mail or workflow.now()
+            remaining = IDLE_SECONDS - (workflow.now() - last).total_seconds()
+            if remaining <= 0:
+                self._last_mail = workflow.now()  # the next idle period starts now
+                return False
+            if self._idle_timer is None or self._idle_timer.done():
+                self._idle_timer = asyncio.create_task(workflow.sleep(remaining, summary="idle"))
+            await workflow.wait_condition(self._mail_or_timer)
+        self._last_mail = workflow.now()
+        return True
+
+    def _mail_or_timer(self) -> bool:
+        return bool(self._state.inbox) or self._idle_timer is None or self._idle_timer.done()
 
     @workflow.signal(name=names.SLOT_REQUEST)
     def request(self, req: SlotRequest) -> None:

@@ -8,10 +8,12 @@ sent while no worker runs).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from typing import Literal
 
+import temporalio.common
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -48,6 +50,14 @@ Decision = Literal["approve", "reject"]
 _WAITING_FOR_DECISION = frozenset({Phase.APPROVED, Phase.APPLYING})
 _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
+BUSY_WITH_APPLY_PATCH = "busy-with-apply"
+"""Workflow patch id: the slot hears "busy" while the PATCH is under way, not before it."""
+
+_FRESH = timedelta(seconds=2)
+"""An evaluation this recent is as good as a new one: a slot granted within it was free, so
+nothing could have changed the candidate's standing but another writer of the workload, which
+the apply's stale guard catches anyway."""
+
 
 @workflow.defn(name=names.UPDATE_WORKFLOW)
 class UpdateWorkflow:
@@ -60,6 +70,10 @@ class UpdateWorkflow:
         self._decision: Decision | None = None
         self._superseded_by: str | None = None
         self._slack_thread: SlackThread | None = None
+        self._lean = False
+        self._busy: asyncio.Future[None] | None = None
+        self._evaluated_at: datetime | None = None
+        self._pending_attributes: list[temporalio.common.SearchAttributeUpdate[str]] = []
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -75,7 +89,9 @@ class UpdateWorkflow:
             tag=proposal.tag,
             phase=Phase.EVALUATING,
         )
-        workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
+        self._lean = workflow.patched(common.LEAN_PATCH)
+        if not (self._lean and self._started_with_attributes()):
+            workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
         try:
             await self._steps(proposal)
         except ActivityError as error:
@@ -86,6 +102,8 @@ class UpdateWorkflow:
         # Not in a `finally`: an evicted workflow's coroutine is closed outside the workflow's
         # event loop, where no signal can be sent. A run that ends any other way than here
         # (terminated, cancelled) is noticed by the slot itself, which then frees the container.
+        if self._busy is not None:
+            await self._busy
         if self._holding_slot:
             await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -100,11 +118,12 @@ class UpdateWorkflow:
 
         if not await self._take_slot(proposal, evaluation):
             return
-        # Waiting for the slot can take a while: judge the candidate again on the live workload.
-        evaluation = await self._evaluate(proposal)
-        if not evaluation.eligible:
-            await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
-            return
+        if not self._still_fresh():
+            # Waiting for the slot took a while: judge the candidate again on the live workload.
+            evaluation = await self._evaluate(proposal)
+            if not evaluation.eligible:
+                await self._finish(Phase.SKIPPED, evaluation.reason, evaluation.message)
+                return
         if not await self._wait_until_allowed(evaluation):
             return
         if evaluation.require_approval and not await self._await_approval(evaluation):
@@ -113,7 +132,14 @@ class UpdateWorkflow:
         if self._superseded_by is not None:
             await self._supersede(self._superseded_by)
             return
-        await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
+        busy = self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
+        if self._lean and workflow.patched(BUSY_WITH_APPLY_PATCH):
+            # Sent along with the PATCH rather than before it: a newcomer the slot hears of
+            # first is told to supersede a holder that is applying, which ignores it, and the
+            # slot hands on at the release either way.
+            self._busy = asyncio.ensure_future(busy)
+        else:
+            await busy
         await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
         result: ApplyResult = await common.act(
             names.APPLY,
@@ -148,6 +174,7 @@ class UpdateWorkflow:
             Evaluation,
         )
         self._evaluation = evaluation
+        self._evaluated_at = workflow.now()
         self._update(
             reason=evaluation.reason,
             message=evaluation.message,
@@ -157,26 +184,50 @@ class UpdateWorkflow:
             require_approval=evaluation.require_approval,
         )
         if evaluation.repository:
-            workflow.upsert_search_attributes(
-                [search_attributes.IMAGE_REPOSITORY.value_set(evaluation.repository)]
-            )
+            update = search_attributes.IMAGE_REPOSITORY.value_set(evaluation.repository)
+            if self._lean:
+                # Sent with the next phase change (or before a wait): one upsert, not two.
+                self._pending_attributes.append(update)
+            else:
+                workflow.upsert_search_attributes([update])
         return evaluation
+
+    def _still_fresh(self) -> bool:
+        """Whether the first evaluation still holds (the slot was granted at once)."""
+        if not self._lean or self._evaluated_at is None:
+            return False
+        return workflow.now() - self._evaluated_at <= _FRESH
+
+    def _started_with_attributes(self) -> bool:
+        """Whether the starter set the proposal's search attributes (`propose` does)."""
+        present = workflow.info().typed_search_attributes
+        wanted = search_attributes.for_proposal(self._proposal_or_fail())
+        return all(present.get(update.key) is not None for update in wanted)
+
+    def _flush_attributes(self, *more: temporalio.common.SearchAttributeUpdate[str]) -> None:
+        updates = [*self._pending_attributes, *more]
+        self._pending_attributes = []
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     async def _take_slot(self, proposal: Proposal, evaluation: Evaluation) -> bool:
         self._update(waiting_for="its turn: another update of this container is in progress")
         workflow.set_current_details("Waiting for the container's slot")
-        await common.act(
-            names.REQUEST_SLOT,
-            SlotRequest(
-                workflow_id=workflow.info().workflow_id,
-                slot_id=naming.slot_workflow_id(proposal.workload, proposal.container),
-                tag=proposal.tag,
-                policy=evaluation.policy,
-                pattern=evaluation.pattern,
-                prerelease=evaluation.prerelease,
-            ),
-            type(None),
+        request = SlotRequest(
+            workflow_id=workflow.info().workflow_id,
+            slot_id=naming.slot_workflow_id(proposal.workload, proposal.container),
+            tag=proposal.tag,
+            policy=evaluation.policy,
+            pattern=evaluation.pattern,
+            prerelease=evaluation.prerelease,
         )
+        if self._lean:
+            await common.act_locally(names.REQUEST_SLOT, request, type(None))
+            if self._grant is None:
+                # A wait of unknown length: list the update by repository meanwhile.
+                self._flush_attributes()
+        else:
+            await common.act(names.REQUEST_SLOT, request, type(None))
         await workflow.wait_condition(lambda: self._grant is not None)
         assert self._grant is not None
         if not self._grant.granted:
@@ -423,12 +474,18 @@ class UpdateWorkflow:
         self._update(timeline=(*self._state.timeline, common.entry(phase, message)))
         if phase in TERMINAL_PHASES:
             self._update(waiting_for="")
-        workflow.upsert_search_attributes([search_attributes.PHASE.value_set(phase.value)])
+        phase_update = search_attributes.PHASE.value_set(phase.value)
+        if self._lean:
+            self._flush_attributes(phase_update)
+        else:
+            workflow.upsert_search_attributes([phase_update])
         workflow.set_current_details(common.details(self._state))
-        await common.record_transition(self._state, previous)
+        await common.record_transition(self._state, previous, local=self._lean)
 
     async def _finish(self, phase: Phase, reason: str, message: str) -> None:
         await self._transition(phase, reason, message)
 
     async def _notify(self, event: NotificationEvent) -> None:
-        self._slack_thread = await common.notify(event, self._state, self._slack_thread)
+        self._slack_thread = await common.notify(
+            event, self._state, self._slack_thread, local=self._lean
+        )

@@ -212,6 +212,9 @@ async def propose(
                 f"UpdateRequest `{w.namespace}/{name}`."
             ),
             rpc_timeout=_rpc(deadlines.call),
+            # When this process also runs a worker on the task queue (`headwind run`), the
+            # server hands the first workflow task back in the answer: no task queue poll.
+            request_eager_start=True,
         )
     return ProposalAccepted(
         workflow_id=workflow_id,
