@@ -18,7 +18,12 @@ from headwind.settings import LogFormat, Settings
 
 __all__ = ["JsonFormatter", "configure"]
 
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
 _TEMPORAL_KEYS = {
     "workflow_id": "workflow_id",
     "workflow_type": "workflow_type",

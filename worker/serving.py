@@ -191,6 +191,9 @@ async def run(
                         port=settings.api_port,
                         log_level=settings.log_level.value.lower(),
                         access_log=False,
+                        # uvicorn's lines go through the process's handler (`worker.logs`), so
+                        # with HEADWIND_LOG_FORMAT=json they are JSON like every other line.
+                        log_config=None,
                     )
                 )
                 log.info("API on http://%s:%s", settings.api_host, settings.api_port)
