@@ -18,6 +18,8 @@ from clients.kube import events
 from clients.kube.client import Conflict, Kube, KubeError, NotFound
 from headwind import mirroring, names
 from headwind.models import TERMINAL_PHASES, Phase, TransitionReport, UpdateStatus
+from headwind.notifications import content
+from headwind.settings import Settings
 from metrics import updates as metrics
 
 __all__ = ["TransitionActivities"]
@@ -30,8 +32,9 @@ _WARNING_PHASES = frozenset({Phase.FAILED, Phase.ROLLED_BACK, Phase.STALE, Phase
 class TransitionActivities:
     """Events, UpdateRequest mirror, logs and metrics for phase changes."""
 
-    def __init__(self, kube: Kube) -> None:
+    def __init__(self, kube: Kube, settings: Settings | None = None) -> None:
         self._kube = kube
+        self._settings = settings
 
     @activity.defn(name=names.RECORD_TRANSITION)
     def record_transition(self, report: TransitionReport) -> None:
@@ -74,6 +77,17 @@ class TransitionActivities:
             key=f"{status.workflow_id}/{status.phase.value}/{len(status.timeline)}",
         )
 
+    def _links(self, status: UpdateStatus) -> dict[str, str | None]:
+        if self._settings is None:
+            return {}
+        built = content.links(
+            status,
+            public_url=self._settings.base_url.rstrip("/"),
+            temporal_ui_url=(self._settings.temporal_ui_url or "").rstrip("/") or None,
+            temporal_namespace=self._settings.temporal_namespace,
+        )
+        return {"ui_url": built.details, "temporal_url": built.temporal}
+
     def _path(self, status: UpdateStatus) -> str:
         ns = quote(status.workload.namespace, safe="")
         name = quote(status.request_name, safe="")
@@ -87,7 +101,7 @@ class TransitionActivities:
         return True
 
     def _mirror(self, status: UpdateStatus) -> None:
-        body = mirroring.request_body(status)
+        body = mirroring.request_body(status, **self._links(status))
         path = self._path(status)
         try:
             self._kube.create(path.rsplit("/", 1)[0], body)

@@ -24,8 +24,11 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def request_body(status: UpdateStatus) -> dict[str, Any]:
-    """The UpdateRequest object that mirrors `status`."""
+def request_body(
+    status: UpdateStatus, *, ui_url: str | None = None, temporal_url: str | None = None
+) -> dict[str, Any]:
+    """The UpdateRequest object that mirrors `status`; `ui_url` and `temporal_url` are where
+    people see the update in Headwind's web UI and its workflow in the Temporal Web UI."""
     w = status.workload
     spec: dict[str, Any] = {
         "targetRef": {
@@ -55,6 +58,9 @@ def request_body(status: UpdateStatus) -> dict[str, Any]:
     ):
         if value:
             state[key] = value
+    links = {key: url for key, url in (("ui", ui_url), ("temporal", temporal_url)) if url}
+    if links:
+        state["links"] = links
     return {
         "apiVersion": API_VERSION,
         "kind": "UpdateRequest",

@@ -66,13 +66,14 @@ def build_worker(
     executor: concurrent.futures.ThreadPoolExecutor,
     polling: PollingActivities | None = None,
     notifying: NotifyActivities | None = None,
+    settings: Settings | None = None,
 ) -> Worker:
     """A worker with every workflow and activity, the given clients injected."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(kube, polling, notifying),
+        activities=activities_for(kube, polling, notifying, settings),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
     )
@@ -82,11 +83,12 @@ def activities_for(
     kube: Kube,
     polling: PollingActivities | None = None,
     notifying: NotifyActivities | None = None,
+    settings: Settings | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity the worker serves, bound to the given clients (polling only when given;
     without senders, notifications are only logged)."""
     updates = UpdateActivities(kube)
-    transitions = TransitionActivities(kube)
+    transitions = TransitionActivities(kube, settings)
     notifying = notifying or NotifyActivities(Settings.model_construct(), Senders(), kube)
     return [
         updates.evaluate,
@@ -159,6 +161,7 @@ async def run(
                     executor=executor,
                     polling=polling,
                     notifying=NotifyActivities(settings, senders, kube),
+                    settings=settings,
                 )
                 if not api and worker_metrics_port:
                     start_http_server(worker_metrics_port, addr=settings.metrics_host)

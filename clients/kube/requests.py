@@ -96,6 +96,10 @@ class UpdateRequest:
     observed_generation: int
     decision_outcome: Outcome | None
     """Set with `observed_generation` once Headwind handled the decision."""
+    ui_url: str | None = None
+    """The update's page in Headwind's web UI, as Headwind's mirror wrote it."""
+    temporal_url: str | None = None
+    """The update's workflow in the Temporal Web UI (when Headwind knows that UI's address)."""
 
     @property
     def undecided_decision(self) -> Decision | None:
@@ -136,6 +140,8 @@ class UpdateRequest:
             message=str(status.get("message") or ""),
             approved_by=status.get("approvedBy") or None,
             rejected_by=status.get("rejectedBy") or None,
+            ui_url=(status.get("links") or {}).get("ui") or None,
+            temporal_url=(status.get("links") or {}).get("temporal") or None,
             created=metadata.get("creationTimestamp") or None,
             decision=_decision(spec.get("decision")),
             observed_generation=int(status.get("observedGeneration") or 0),

@@ -12,6 +12,7 @@ from activities.transitions import TransitionActivities
 from clients.kube.client import Conflict, NotFound
 from headwind.mirroring import request_body
 from headwind.models import Phase, TransitionReport, UpdateStatus, WorkloadKind, WorkloadRef
+from headwind.settings import Settings
 
 
 class FakeKube:
@@ -91,3 +92,19 @@ def test_request_body_fields() -> None:
     assert body["status"]["approvedBy"] == "alice"
     assert body["status"]["approvedAt"] == "2026-01-02T03:04:05Z"
     assert "rejectedBy" not in body["status"]
+
+
+def test_the_mirror_links_to_the_web_ui_and_temporal() -> None:
+    settings = Settings(public_url="https://hw.example/", temporal_ui_url="https://t.example")
+    kube = FakeKube()
+    activities = TransitionActivities(kube, settings)  # type: ignore[arg-type]
+    ActivityEnvironment().run(
+        activities.record_transition, TransitionReport(status=_status(Phase.PENDING))
+    )
+    links = kube.patched[-1][1]["status"]["links"]
+    assert links["ui"].startswith("https://hw.example/updates/")
+    assert links["temporal"].startswith("https://t.example/namespaces/default/workflows/")
+
+
+def test_without_settings_the_mirror_has_no_links() -> None:
+    assert "links" not in request_body(_status(Phase.PENDING))["status"]

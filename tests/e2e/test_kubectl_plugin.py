@@ -227,6 +227,10 @@ def test_approvals_through_the_kubernetes_api(
     shown = alice.kubectl("headwind", "show", request, "-o", "json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["spec"]["newImage"] == f"{REPO}:1.1.0"
+    text = alice.kubectl("headwind", "show", request)
+    assert text.returncode == 0, text.stderr
+    assert f"/updates/{namespace}/{request}" in text.stdout  # the web UI's page of the update
+    assert "/workflows/headwind-update" in text.stdout  # the workflow in the Temporal Web UI
     missing = alice.kubectl("headwind", "show", "no-such-request")
     assert missing.returncode == 1
     assert f'not found in namespace "{namespace}"' in missing.stderr

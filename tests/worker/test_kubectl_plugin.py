@@ -501,3 +501,18 @@ def test_verdicts_mark_the_chosen_tag_and_say_why_for_the_others() -> None:
         "  - 2.0.0: other-major — major differs",
         "  - 1.2.9: rejected-earlier [rejected] — rejected",
     ]
+
+
+def test_show_prints_the_links_the_mirror_wrote() -> None:
+    obj = {
+        "metadata": {"name": "r", "namespace": "shop"},
+        "spec": {"targetRef": {"kind": "Deployment", "name": "web"}, "workflowId": "wf"},
+        "status": {
+            "phase": "Pending",
+            "links": {"ui": "https://hw/updates/shop/r", "temporal": "https://t/w/wf"},
+        },
+    }
+    shown = rendering.detail(UpdateRequest.from_object(obj))
+    lines = shown.splitlines()
+    assert any(line.startswith("Web UI:") and "https://hw/updates/shop/r" in line for line in lines)
+    assert any(line.startswith("Temporal:") and "https://t/w/wf" in line for line in lines)

@@ -146,6 +146,8 @@ def detail(request: UpdateRequest, *, now: datetime | None = None) -> str:
             else "",
         ),
         ("Workflow", request.workflow_id),
+        ("Web UI", request.ui_url or ""),
+        ("Temporal", request.temporal_url or ""),
         ("Age", age(request.created, now)),
     ]
     width = max(len(key) for key, _ in pairs) + 2
