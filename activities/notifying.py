@@ -85,7 +85,7 @@ class NotifyActivities:
                 }
             )
         )
-        route = await self._route(status)
+        route = await self._route(status, notification.routing)
         progress = _Progress.resume()
         link_set = self._links(notification)
         sent: list[str] = []
@@ -200,9 +200,9 @@ class NotifyActivities:
         )
         return f"{self._settings.base_url}/approvals/{token}"
 
-    async def _route(self, status: UpdateStatus) -> routing.Route:
+    async def _route(self, status: UpdateStatus, known: Mapping[str, str] | None) -> routing.Route:
         default = self.default_route
-        annotations = await self._annotations(status)
+        annotations = known if known is not None else await self._annotations(status)
         route, problems = routing.route(annotations, default)
         for problem in problems:
             log.warning("%s: %s", status.workload, problem)

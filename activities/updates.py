@@ -30,6 +30,7 @@ from headwind.models import (
     RollbackRequest,
     WorkloadRef,
 )
+from headwind.notifications import routing
 from metrics import updates as metrics
 
 __all__ = ["UpdateActivities"]
@@ -42,10 +43,15 @@ _POLICY_SPEAKS = frozenset(
 
 
 class UpdateActivities:
-    """Activities that read and write workloads."""
+    """Activities that read and write workloads.
 
-    def __init__(self, kube: Kube) -> None:
+    `notify_route` is where notifications go by default (the configured sinks); with it, an
+    evaluation can tell the workflow that nobody would hear of a workload's updates.
+    """
+
+    def __init__(self, kube: Kube, notify_route: routing.Route | None = None) -> None:
         self._kube = kube
+        self._notify_route = notify_route
 
     def _get(self, workload: WorkloadRef) -> JsonObj:
         return self._kube.get(resource_path(workload.kind, workload.namespace, workload.name))
@@ -62,7 +68,8 @@ class UpdateActivities:
             return Evaluation(
                 eligible=False, reason="workload-not-found", message=f"{workload} does not exist"
             )
-        parsed, problems = annotations.parse(workloads.annotations_of(obj))
+        written = workloads.annotations_of(obj)
+        parsed, problems = annotations.parse(written)
         spot = workloads.find(kind, obj, proposal.container)
         if spot is None:
             return Evaluation(
@@ -111,7 +118,17 @@ class UpdateActivities:
             health_check_retries=parsed.health_check_retries,
             last_update=parsed.last_update,
             problems=tuple(f"{p.key}: {p.message}" for p in problems),
+            **self._notification_fields(written),
+            snapshot=_snapshot(obj),
         )
+
+    def _notification_fields(self, written: dict[str, str]) -> dict[str, Any]:
+        found = {k: written[k] for k in annotations.NOTIFICATION_KEYS if k in written}
+        if self._notify_route is None:
+            return {"routing": found}
+        route, problems = routing.route(found, self._notify_route)
+        # A bad routing annotation is reported by the notification, so one still runs.
+        return {"routing": found, "notify": bool(route.sinks or problems)}
 
     @activity.defn(name=names.APPLY)
     def apply(self, request: ApplyInput) -> ApplyResult:
@@ -129,7 +146,7 @@ class UpdateActivities:
             return _apply_ops(request, obj, datetime.now(UTC))
 
         try:
-            patched = patching.read_modify_write(self._kube, path, change)
+            patched = patching.read_modify_write(self._kube, path, change, first=request.snapshot)
         except NotFound:
             return ApplyResult(applied=False, stale=True, message=f"{workload} is gone")
         if patched is None:
@@ -199,6 +216,18 @@ class UpdateActivities:
         except NotFound:
             return RollbackPlan(possible=False, message=f"{request.workload} does not exist")
         return rollbacks.plan(request.workload.kind, obj, request)
+
+
+def _snapshot(obj: JsonObj) -> JsonObj:
+    """What an apply needs of the object (spec, metadata with its version), nothing bulky."""
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}
+    if isinstance(metadata.get("annotations"), dict):
+        kept = dict(metadata["annotations"])
+        kept.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+        metadata["annotations"] = kept
+    return {k: v for k, v in obj.items() if k not in {"status", "metadata"}} | {
+        "metadata": metadata
+    }
 
 
 def _refusal(request: ApplyInput, obj: JsonObj) -> ApplyResult | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,7 @@ __all__ = [
     "RollbackResult",
     "SlackThread",
     "SlotGrant",
+    "SlotRelease",
     "SlotRequest",
     "TimelineEntry",
     "TransitionReport",
@@ -185,6 +186,16 @@ class Evaluation(_Model):
     last_update: datetime | None = None
     problems: tuple[str, ...] = ()
     """Bad annotation values found on the way, already reported on the safe side."""
+    notify: bool = True
+    """Whether any notification sink hears of this workload (its routing annotations over the
+    configured sinks, or a bad routing annotation to report): without one, the workflow
+    schedules no notification at all."""
+    routing: dict[str, str] | None = None
+    """The workload's routing annotations as read (`headwind.sh/notify`, `…/slack-channel`),
+    handed to every notification so that sending one reads nothing from the cluster."""
+    snapshot: dict[str, Any] | None = None
+    """The workload as read (without status and managed fields), so that an apply that follows
+    at once can write with its version instead of reading it again."""
 
 
 class ApplyInput(_Model):
@@ -205,6 +216,10 @@ class ApplyInput(_Model):
     digest: str | None = None
     """Manifest digest of the new tag, when the proposal knew it: recorded in
     `headwind.sh/digests`; with an unchanged image it means "roll out the new build"."""
+    snapshot: dict[str, Any] | None = None
+    """The workload as the evaluation read it: the first attempt writes against its version
+    (one request); a concurrent change fails that guard and the decision is made again on a
+    fresh read."""
 
 
 class ApplyResult(_Model):
@@ -319,6 +334,8 @@ class Notification(_Model):
 
     event: NotificationEvent
     status: UpdateStatus
+    routing: dict[str, str] | None = None
+    """The workload's routing annotations as the evaluation read them; None: read them."""
     slack_thread: SlackThread | None = None
     """The update's first Slack message, as an earlier notification returned it: later
     transitions reply in its thread and re-render it. None: post a message of its own."""
@@ -353,6 +370,9 @@ class SlotRequest(_Model):
     prerelease: bool = False
     preempt: bool = False
     """A user's manual rollback: wins over any update that is only waiting or pending."""
+    busy: bool = False
+    """The requester applies as soon as it is granted (nothing to wait for, no approval): the
+    slot counts it as applying from the grant, so it needs no separate "busy" signal."""
 
 
 class OrderingInput(_Model):
@@ -368,6 +388,15 @@ class SlotGrant(_Model):
     granted: bool
     superseded_by: str | None = None
     """Set when the request lost to a newer candidate."""
+    pending: bool = False
+    """The request waits for the holder: the answer comes later, by signal."""
+
+
+class SlotRelease(_Model):
+    """An update is done with its container's slot."""
+
+    slot_id: str
+    workflow_id: str
 
 
 class RollbackRequest(_Model):

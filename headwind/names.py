@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ACQUIRE_SLOT",
     "APPLY",
     "APPROVE",
     "APPROVE_SIGNAL",
@@ -28,9 +29,11 @@ __all__ = [
     "RECORD_TRANSITION",
     "REJECT",
     "REJECT_SIGNAL",
+    "RELEASE_SLOT",
     "REMEMBER_TAG",
     "REQUEST_SLOT",
     "ROLLBACK_WORKFLOW",
+    "SLOT_ACQUIRE",
     "SLOT_BUSY",
     "SLOT_GRANTED",
     "SLOT_PING",
@@ -55,6 +58,9 @@ REMEMBER_TAG: Final = "remember_tag"
 RECORD_TRANSITION: Final = "record_transition"
 NOTIFY: Final = "notify"
 REQUEST_SLOT: Final = "request_slot"
+ACQUIRE_SLOT: Final = "acquire_slot"
+"""Asks the slot by Workflow Update (starting it when needed) and returns its answer."""
+RELEASE_SLOT: Final = "release_slot"
 PLAN_ROLLBACK: Final = "plan_rollback"
 POLL_REPOSITORY: Final = "poll_repository"
 IS_NEWER: Final = "is_newer"
@@ -73,6 +79,9 @@ SLOT_REQUEST: Final = "request"
 SLOT_BUSY: Final = "busy"
 SLOT_RELEASE: Final = "release"
 SLOT_GRANTED: Final = "slot_granted"
+SLOT_ACQUIRE: Final = "acquire"
+"""The slot's Workflow Update: a request answered at once (granted, superseded, or wait for
+`slot_granted`)."""
 SLOT_PING: Final = "slot_ping"
 """Sent by the slot to its holder before anyone waits on it: a holder that can no longer be
 signalled (terminated, timed out, failed) has ended, and its place is freed."""

@@ -86,10 +86,10 @@ def activities_for(
     settings: Settings | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity the worker serves, bound to the given clients (polling only when given;
-    without senders, notifications are only logged)."""
-    updates = UpdateActivities(kube)
-    transitions = TransitionActivities(kube, settings)
+    without senders, no notification is scheduled)."""
     notifying = notifying or NotifyActivities(Settings.model_construct(), Senders(), kube)
+    updates = UpdateActivities(kube, notifying.default_route)
+    transitions = TransitionActivities(kube, settings)
     return [
         updates.evaluate,
         updates.apply,
@@ -98,8 +98,7 @@ def activities_for(
         updates.plan_rollback,
         transitions.record_transition,
         notifying.notify,
-        slots.request_slot,
-        slots.is_newer,
+        *slots.ACTIVITIES,
         *([polling.poll_repository] if polling is not None else []),
     ]
 

@@ -32,6 +32,7 @@ __all__ = [
     "details",
     "entry",
     "health_check_period",
+    "inform_locally",
     "notify",
     "record_transition",
 ]
@@ -159,6 +160,11 @@ async def _inform(name: str, arg: object, *, local: bool) -> None:
         workflow.logger.warning("%s failed; the update goes on: %s", name, error)
 
 
+async def inform_locally(name: str, arg: object) -> None:
+    """A short step that only informs, as a local activity: it never blocks the update."""
+    await _inform(name, arg, local=True)
+
+
 async def record_transition(
     status: UpdateStatus, previous: Phase | None, *, local: bool = False
 ) -> None:
@@ -181,14 +187,16 @@ async def notify(
     thread: SlackThread | None,
     *,
     local: bool = False,
+    direct: bool = False,
+    routing: dict[str, str] | None = None,
 ) -> SlackThread | None:
     """Notify; returns the update's Slack message for the next notifications to thread under.
 
     The result is read untyped: histories recorded before the activity returned anything hold
     `null` there, and must still replay.
     """
-    notification = Notification(event=event, status=status, slack_thread=thread)
-    if local and not workflow.patched(NOTIFY_ACTIVITY_PATCH):
+    notification = Notification(event=event, status=status, slack_thread=thread, routing=routing)
+    if local and not direct and not workflow.patched(NOTIFY_ACTIVITY_PATCH):
         await _inform(names.NOTIFY, notification, local=True)
         return thread
     try:

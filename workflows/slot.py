@@ -4,8 +4,10 @@ Update workflows are keyed by candidate, so two candidates for one container are
 This small entity workflow (one per container) serialises them: an update asks for the slot
 before it waits for approval; a newer candidate supersedes a holder that is still waiting; a
 holder that is already applying keeps the slot until it is done, and the newcomer waits for it.
-Requests arrive by signal-with-start (from an activity), answers go back by signal. Which of
-two candidates is newer is asked of a local activity, so no policy code runs here.
+Requests arrive by Workflow Update (with start, from an activity) and are answered in it; an
+answer that comes later (the slot handed on, a newer candidate) goes by signal, as do requests
+of updates started before the Workflow Update existed. Which of two candidates is newer is asked
+of a local activity, so no policy code runs here.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ ONE_IDLE_TIMER_PATCH = "one-idle-timer"
 wake-up: a timer started and cancelled for every signal cost two history events each."""
 
 
+SLOT_2_PATCH = "slot-2"
+"""Workflow patch id standing for both patches above: one marker per run instead of two."""
+
+_WAIT = SlotGrant(granted=False, pending=True)
+
+
 @dataclass
 class SlotState:
     """Carried across continue-as-new."""
@@ -51,12 +59,16 @@ class ContainerSlotWorkflow:
         self._state = SlotState()
         self._idle_timer: asyncio.Task[None] | None = None
         self._last_mail: datetime | None = None
+        self._replies: dict[str, SlotGrant | None] = {}
+        """Requests that arrived by Workflow Update and are not answered yet (None)."""
+        self._v2 = False
 
     @workflow.run
     async def run(self, state: SlotState | None = None) -> None:
         if state is not None:
             self._state = state
-        one_timer = workflow.patched(ONE_IDLE_TIMER_PATCH)
+        self._v2 = workflow.patched(SLOT_2_PATCH)
+        one_timer = self._v2 or workflow.patched(ONE_IDLE_TIMER_PATCH)
         self._last_mail = workflow.now()
         while True:
             if one_timer:
@@ -108,6 +120,15 @@ class ContainerSlotWorkflow:
     def request(self, req: SlotRequest) -> None:
         self._state.inbox.append((names.SLOT_REQUEST, req))
 
+    @workflow.update(name=names.SLOT_ACQUIRE)
+    async def acquire(self, req: SlotRequest) -> SlotGrant:
+        """A request answered in the same call: granted, superseded, or wait for a signal."""
+        if req.workflow_id not in self._replies:
+            self._replies[req.workflow_id] = None
+            self._state.inbox.append((names.SLOT_REQUEST, req))
+        await workflow.wait_condition(lambda: self._replies.get(req.workflow_id) is not None)
+        return self._replies.pop(req.workflow_id, None) or _WAIT
+
     @workflow.signal(name=names.SLOT_BUSY)
     def busy(self, workflow_id: str) -> None:
         self._state.inbox.append((names.SLOT_BUSY, workflow_id))
@@ -137,13 +158,25 @@ class ContainerSlotWorkflow:
 
     async def _on_request(self, req: SlotRequest) -> None:
         s = self._state
-        if req.workflow_id in {r.workflow_id for r in (s.holder, s.waiter) if r is not None}:
-            return  # a retried request activity
+        if s.holder is not None and s.holder.workflow_id == req.workflow_id:
+            self._reply(req, SlotGrant(granted=True))  # a retried request
+            return
+        if s.waiter is not None and s.waiter.workflow_id == req.workflow_id:
+            self._reply(req, _WAIT)
+            return
         await self._free_ended_holder()
         if s.holder is None:
             s.holder = req
             await self._answer(req, SlotGrant(granted=True))
             return
+        await self._contend(req)
+        # Whatever was not decided now is answered by signal later.
+        self._reply(req, _WAIT)
+
+    async def _contend(self, req: SlotRequest) -> None:
+        """The slot is held: the newcomer loses, waits, or waits and supersedes the holder."""
+        s = self._state
+        assert s.holder is not None
         if not await _wins(req, s.holder):
             await self._answer(req, SlotGrant(granted=False, superseded_by=s.holder.tag))
             return
@@ -166,7 +199,7 @@ class ContainerSlotWorkflow:
         before this check existed replay without it (`workflow.patched`).
         """
         s = self._state
-        if s.holder is None or not workflow.patched(PING_HOLDER_PATCH):
+        if s.holder is None or not (self._v2 or workflow.patched(PING_HOLDER_PATCH)):
             return
         if not await _alive(s.holder):
             s.holder, s.holder_busy = None, False
@@ -175,6 +208,11 @@ class ContainerSlotWorkflow:
                 await self._answer(s.holder, SlotGrant(granted=True))
 
     async def _answer(self, req: SlotRequest, grant: SlotGrant) -> None:
+        if grant.granted and req.busy:
+            # It applies as soon as it hears this: from now on it is not to be superseded.
+            self._state.holder_busy = True
+        if self._reply(req, grant):
+            return
         handle = workflow.get_external_workflow_handle(req.workflow_id)
         try:
             await handle.signal(names.SLOT_GRANTED, grant)
@@ -183,6 +221,13 @@ class ContainerSlotWorkflow:
             s = self._state
             if s.holder is not None and s.holder.workflow_id == req.workflow_id and grant.granted:
                 s.holder, s.holder_busy = None, False
+
+    def _reply(self, req: SlotRequest, grant: SlotGrant) -> bool:
+        """Answer a request still waiting in its Workflow Update; False if there is none."""
+        if req.workflow_id in self._replies and self._replies[req.workflow_id] is None:
+            self._replies[req.workflow_id] = grant
+            return True
+        return False
 
 
 async def _alive(req: SlotRequest) -> bool:

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         RememberInput,
         SlackThread,
         SlotGrant,
+        SlotRelease,
         SlotRequest,
         UpdateStatus,
         WorkloadKind,
@@ -52,6 +53,15 @@ _APPLYING = TERMINAL_PHASES | {Phase.APPLYING, Phase.MONITORING}
 
 BUSY_WITH_APPLY_PATCH = "busy-with-apply"
 """Workflow patch id: the slot hears "busy" while the PATCH is under way, not before it."""
+
+DIRECT_PATCH = "direct-path"
+"""Workflow patch id of the shortest command sequence, standing for every earlier patch too
+(one marker instead of several): evaluate and apply run as local activities; the slot is
+asked by Workflow Update, so a free slot is granted in the same workflow task; an update that
+applies as soon as it holds the slot says so in its request instead of signalling "busy"; the
+apply writes against the object the evaluation read; the slot is released by a local
+activity; no notification is scheduled for a workload no sink hears of, and notifications
+carry the routing the evaluation read."""
 
 _FRESH = timedelta(seconds=2)
 """An evaluation this recent is as good as a new one: a slot granted within it was free, so
@@ -71,6 +81,8 @@ class UpdateWorkflow:
         self._superseded_by: str | None = None
         self._slack_thread: SlackThread | None = None
         self._lean = False
+        self._direct = False
+        self._granted_at_once = False
         self._busy: asyncio.Future[None] | None = None
         self._evaluated_at: datetime | None = None
         self._pending_attributes: list[temporalio.common.SearchAttributeUpdate[str]] = []
@@ -89,7 +101,8 @@ class UpdateWorkflow:
             tag=proposal.tag,
             phase=Phase.EVALUATING,
         )
-        self._lean = workflow.patched(common.LEAN_PATCH)
+        self._direct = workflow.patched(DIRECT_PATCH)
+        self._lean = self._direct or workflow.patched(common.LEAN_PATCH)
         if not (self._lean and self._started_with_attributes()):
             workflow.upsert_search_attributes(search_attributes.for_proposal(proposal))
         try:
@@ -104,7 +117,14 @@ class UpdateWorkflow:
         # (terminated, cancelled) is noticed by the slot itself, which then frees the container.
         if self._busy is not None:
             await self._busy
-        if self._holding_slot:
+        if self._holding_slot and self._direct:
+            # A lost release only delays the next update: the slot frees a holder that has
+            # ended when someone asks for it, or when it has been idle a while.
+            await common.inform_locally(
+                names.RELEASE_SLOT,
+                SlotRelease(slot_id=self._slot_id(), workflow_id=workflow.info().workflow_id),
+            )
+        elif self._holding_slot:
             await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
@@ -116,7 +136,8 @@ class UpdateWorkflow:
             return
         await self._notify(NotificationEvent.DETECTED)
 
-        if not await self._take_slot(proposal, evaluation):
+        busy = self._direct and self._applies_at_once(evaluation)
+        if not await self._take_slot(proposal, evaluation, busy=busy):
             return
         if not self._still_fresh():
             # Waiting for the slot took a while: judge the candidate again on the live workload.
@@ -132,17 +153,17 @@ class UpdateWorkflow:
         if self._superseded_by is not None:
             await self._supersede(self._superseded_by)
             return
-        busy = self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
-        if self._lean and workflow.patched(BUSY_WITH_APPLY_PATCH):
+        # With `busy`, the slot has counted this update as applying since the grant.
+        if not busy and self._lean and (self._direct or workflow.patched(BUSY_WITH_APPLY_PATCH)):
+            signal = self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
             # Sent along with the PATCH rather than before it: a newcomer the slot hears of
             # first is told to supersede a holder that is applying, which ignores it, and the
             # slot hands on at the release either way.
-            self._busy = asyncio.ensure_future(busy)
-        else:
-            await busy
+            self._busy = asyncio.ensure_future(signal)
+        elif not busy:
+            await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
         await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
-        result: ApplyResult = await common.act(
-            names.APPLY,
+        result = await self._apply(
             ApplyInput(
                 workload=proposal.workload,
                 container=proposal.container,
@@ -152,8 +173,8 @@ class UpdateWorkflow:
                 actor=self._state.approved_by or "headwind",
                 reason=f"policy {evaluation.policy}: {evaluation.message}",
                 digest=proposal.digest,
-            ),
-            ApplyResult,
+                snapshot=evaluation.snapshot if self._direct and self._still_fresh() else None,
+            )
         )
         if result.stale:
             await self._finish(Phase.STALE, "stale", result.message)
@@ -168,11 +189,11 @@ class UpdateWorkflow:
     # -- steps -------------------------------------------------------------------------------
 
     async def _evaluate(self, proposal: Proposal) -> Evaluation:
-        evaluation: Evaluation = await common.act(
-            names.EVALUATE,
-            EvaluateInput(proposal=proposal, known_since=workflow.info().start_time),
-            Evaluation,
-        )
+        request = EvaluateInput(proposal=proposal, known_since=workflow.info().start_time)
+        if self._direct:
+            evaluation = await common.act_locally(names.EVALUATE, request, Evaluation)
+        else:
+            evaluation = await common.act(names.EVALUATE, request, Evaluation)
         self._evaluation = evaluation
         self._evaluated_at = workflow.now()
         self._update(
@@ -192,11 +213,29 @@ class UpdateWorkflow:
                 workflow.upsert_search_attributes([update])
         return evaluation
 
+    async def _apply(self, request: ApplyInput) -> ApplyResult:
+        if self._direct:
+            return await common.act_locally(names.APPLY, request, ApplyResult)
+        return await common.act(names.APPLY, request, ApplyResult)
+
+    def _applies_at_once(self, evaluation: Evaluation) -> bool:
+        """Whether the update applies as soon as it holds the slot: no approval, no timer."""
+        return not evaluation.require_approval and not any(
+            until > workflow.now() for _, until in self._waits(evaluation)
+        )
+
     def _still_fresh(self) -> bool:
         """Whether the first evaluation still holds (the slot was granted at once)."""
+        if self._direct:
+            # Only a slot that was free when asked: one handed on by an update that has just
+            # applied comes with a workload that update changed.
+            return self._granted_at_once and workflow.now() - self._evaluated_at_or_now() <= _FRESH
         if not self._lean or self._evaluated_at is None:
             return False
         return workflow.now() - self._evaluated_at <= _FRESH
+
+    def _evaluated_at_or_now(self) -> datetime:
+        return self._evaluated_at or workflow.now()
 
     def _started_with_attributes(self) -> bool:
         """Whether the starter set the proposal's search attributes (`propose` does)."""
@@ -210,7 +249,9 @@ class UpdateWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
 
-    async def _take_slot(self, proposal: Proposal, evaluation: Evaluation) -> bool:
+    async def _take_slot(
+        self, proposal: Proposal, evaluation: Evaluation, *, busy: bool = False
+    ) -> bool:
         self._update(waiting_for="its turn: another update of this container is in progress")
         workflow.set_current_details("Waiting for the container's slot")
         request = SlotRequest(
@@ -220,8 +261,16 @@ class UpdateWorkflow:
             policy=evaluation.policy,
             pattern=evaluation.pattern,
             prerelease=evaluation.prerelease,
+            busy=busy,
         )
-        if self._lean:
+        if self._direct:
+            answer = await common.act_locally(names.ACQUIRE_SLOT, request, SlotGrant)
+            if self._grant is None and not answer.pending:
+                self._grant = answer
+                self._granted_at_once = answer.granted
+            elif self._grant is None:
+                self._flush_attributes()
+        elif self._lean:
             await common.act_locally(names.REQUEST_SLOT, request, type(None))
             if self._grant is None:
                 # A wait of unknown length: list the update by repository meanwhile.
@@ -239,14 +288,7 @@ class UpdateWorkflow:
     async def _wait_until_allowed(self, evaluation: Evaluation) -> bool:
         """Defer, never drop: min-update-interval, then min-age, on durable timers."""
         now = workflow.now()
-        waits: list[tuple[str, datetime]] = []
-        if evaluation.last_update is not None and evaluation.min_update_interval_seconds > 0:
-            interval = timedelta(seconds=evaluation.min_update_interval_seconds)
-            waits.append(("min-update-interval", evaluation.last_update + interval))
-        if evaluation.min_age_seconds > 0:
-            age = timedelta(seconds=evaluation.min_age_seconds)
-            waits.append(("min-age", workflow.info().start_time + age))
-        for label, until in waits:
+        for label, until in self._waits(evaluation):
             remaining = (until - now).total_seconds()
             if remaining <= 0:
                 continue
@@ -265,6 +307,17 @@ class UpdateWorkflow:
                 return False
             now = workflow.now()
         return True
+
+    @staticmethod
+    def _waits(evaluation: Evaluation) -> list[tuple[str, datetime]]:
+        waits: list[tuple[str, datetime]] = []
+        if evaluation.last_update is not None and evaluation.min_update_interval_seconds > 0:
+            interval = timedelta(seconds=evaluation.min_update_interval_seconds)
+            waits.append(("min-update-interval", evaluation.last_update + interval))
+        if evaluation.min_age_seconds > 0:
+            age = timedelta(seconds=evaluation.min_age_seconds)
+            waits.append(("min-age", workflow.info().start_time + age))
+        return waits
 
     async def _await_approval(self, evaluation: Evaluation) -> bool:
         timeout = timedelta(seconds=evaluation.approval_timeout_seconds)
@@ -333,8 +386,7 @@ class UpdateWorkflow:
         proposal = self._proposal_or_fail()
         self._update(message=why)
         await self._notify(NotificationEvent.ROLLBACK_TRIGGERED)
-        result: ApplyResult = await common.act(
-            names.APPLY,
+        result = await self._apply(
             ApplyInput(
                 workload=proposal.workload,
                 container=proposal.container,
@@ -344,8 +396,7 @@ class UpdateWorkflow:
                 action="rollback",
                 actor="headwind",
                 reason=why,
-            ),
-            ApplyResult,
+            )
         )
         if not result.applied:
             await self._finish(Phase.FAILED, "rollback-failed", f"{why}; {result.message}")
@@ -445,11 +496,12 @@ class UpdateWorkflow:
             raise ApplicationError("no proposal", non_retryable=True)
         return self._proposal
 
-    def _slot(self) -> workflow.ExternalWorkflowHandle[object]:
+    def _slot_id(self) -> str:
         proposal = self._proposal_or_fail()
-        return workflow.get_external_workflow_handle(
-            naming.slot_workflow_id(proposal.workload, proposal.container)
-        )
+        return naming.slot_workflow_id(proposal.workload, proposal.container)
+
+    def _slot(self) -> workflow.ExternalWorkflowHandle[object]:
+        return workflow.get_external_workflow_handle(self._slot_id())
 
     def _update(self, **changes: object) -> None:
         self._status = self._state.model_copy(update=changes)
@@ -486,6 +538,17 @@ class UpdateWorkflow:
         await self._transition(phase, reason, message)
 
     async def _notify(self, event: NotificationEvent) -> None:
+        evaluation = self._evaluation
+        routing = None
+        if self._direct and evaluation is not None:
+            if not evaluation.notify:
+                return  # no sink hears of this workload: nothing to schedule
+            routing = evaluation.routing
         self._slack_thread = await common.notify(
-            event, self._state, self._slack_thread, local=self._lean
+            event,
+            self._state,
+            self._slack_thread,
+            local=self._lean,
+            direct=self._direct,
+            routing=routing,
         )

@@ -30,18 +30,32 @@ class Patchable(Protocol):
 
 
 def read_modify_write(
-    kube: Patchable, path: str, change: Callable[[JsonObj], Ops | None], *, attempts: int = ATTEMPTS
+    kube: Patchable,
+    path: str,
+    change: Callable[[JsonObj], Ops | None],
+    *,
+    attempts: int = ATTEMPTS,
+    first: JsonObj | None = None,
 ) -> JsonObj | None:
     """GET `path`, let `change` build a JSON Patch from it, send it guarded by the version read.
 
     `change` returns None when there is nothing to write (then so does this function), else
     the operations. Raises `NotFound` when the object is gone and `Conflict` when it kept
     changing for `attempts` reads.
+
+    `first` is the object as read a moment ago by someone else (with its resourceVersion):
+    the first attempt decides and writes against it without a GET. Only a write is trusted
+    from it — "nothing to write" is decided again on a fresh read, since the copy may be old.
     """
+    copy = first if first is not None and _version(first) else None
     for _ in range(attempts):
-        obj = kube.get(path)
+        from_copy = copy is not None
+        obj = copy if copy is not None else kube.get(path)
+        copy = None
         ops = change(obj)
         if ops is None:
+            if from_copy:
+                continue
             return None
         version = _version(obj)
         guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}]

@@ -22,8 +22,13 @@ class ScriptedKube:
     outcomes: list[KubeError | None]
     version: int = 1
     patches: list[list[Mapping[str, Any]]] = field(default_factory=list)
+    gets: int = 0
 
     def get(self, path: str) -> dict[str, Any]:
+        self.gets += 1
+        return self.current()
+
+    def current(self) -> dict[str, Any]:
         return {"metadata": {"resourceVersion": str(self.version)}}
 
     def json_patch(self, path: str, ops: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -35,7 +40,7 @@ class ScriptedKube:
         if outcome is not None:
             raise outcome
         self.version += 1
-        return self.get(path)
+        return self.current()
 
 
 MOVED = Invalid(422, "moved")
@@ -77,3 +82,47 @@ def test_nothing_to_write() -> None:
     kube = ScriptedKube([])
     assert patching.read_modify_write(kube, PATH, lambda obj: None) is None
     assert kube.patches == []
+
+
+def _fresh_only(obj: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    # Nothing to write on the copy (version "0"), a write on anything newer.
+    return None if obj["metadata"]["resourceVersion"] == "0" else OPS
+
+
+@pytest.mark.parametrize(
+    ("first", "outcomes", "change", "gets", "guards"),
+    [
+        pytest.param(
+            {"metadata": {"resourceVersion": "1"}}, [None], None, 0, ["1"], id="copy is current"
+        ),
+        pytest.param(
+            {"metadata": {"resourceVersion": "1"}},
+            [MOVED, None],
+            None,
+            2,
+            ["1", "2"],
+            id="copy is old: the guard fails, decided again on a fresh read",
+        ),
+        pytest.param(
+            {"metadata": {"resourceVersion": "0"}},
+            [None],
+            _fresh_only,
+            1,
+            ["1"],
+            id="nothing to write on the copy: a fresh read decides",
+        ),
+        pytest.param({"metadata": {}}, [None], None, 1, ["1"], id="copy without a version"),
+    ],
+)
+def test_first_attempt_from_a_copy(
+    first: dict[str, Any],
+    outcomes: list[KubeError | None],
+    change: Any,
+    gets: int,
+    guards: list[str],
+) -> None:
+    kube = ScriptedKube(outcomes)
+    written = patching.read_modify_write(kube, PATH, change or (lambda obj: OPS), first=first)
+    assert written is not None
+    assert kube.gets == gets
+    assert [patch[0]["value"] for patch in kube.patches] == guards

@@ -91,7 +91,7 @@ class Site:
                 self.client,
                 task_queue=self.task_queue,
                 workflows=[*serving.WORKFLOWS, FailsAtOnce],
-                activities=[*self.cluster.activities(), slots.request_slot, slots.is_newer],
+                activities=[*self.cluster.activities(), *slots.ACTIVITIES],
                 activity_executor=executor,
                 workflow_runner=serving.workflow_runner(),
             ):

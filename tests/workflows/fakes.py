@@ -56,6 +56,8 @@ class FakeCluster:
     transitions: list[TransitionReport] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    apply_gate: threading.Event | None = None
+    """When set, every apply waits for it: an update held in the middle of its PATCH."""
 
     @staticmethod
     def key(workload: object, container: str) -> str:
@@ -102,6 +104,8 @@ class FakeCluster:
 
     @activity.defn(name=names.APPLY)
     def apply(self, request: ApplyInput) -> ApplyResult:
+        if self.apply_gate is not None:
+            self.apply_gate.wait(timeout=30)
         with self.lock:
             w = self.workloads[self.key(request.workload, request.container)]
             if w.image != request.expected_image:

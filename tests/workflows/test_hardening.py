@@ -45,7 +45,7 @@ async def harness(
             temporal_env.client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*own, *replaced.values(), slots.request_slot, slots.is_newer],
+            activities=[*own, *replaced.values(), *slots.ACTIVITIES],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         ):

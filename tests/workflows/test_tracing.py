@@ -84,7 +84,7 @@ async def test_a_webhook_its_workflow_and_the_patch_are_one_trace(
             client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), slots.request_slot, slots.is_newer],
+            activities=[*cluster.activities(), *slots.ACTIVITIES],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -91,7 +92,7 @@ async def harness(temporal_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
             temporal_env.client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), slots.request_slot, slots.is_newer],
+            activities=[*cluster.activities(), *slots.ACTIVITIES],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         ):
@@ -108,6 +109,39 @@ async def test_auto_update_applies_without_approval(harness: Harness) -> None:
         "update.detected",
         "update.completed",
     ]
+
+
+async def test_a_newer_candidate_waits_for_an_update_that_applies_at_once(
+    harness: Harness,
+) -> None:
+    # An update with nothing to wait for asks for the slot as "busy": a newer candidate that
+    # arrives while it writes waits for it instead of telling it to stand down.
+    harness.add(require_approval=False)
+    harness.cluster.apply_gate = threading.Event()
+    await harness.propose("1.1.0")
+    await harness.wait_phase("1.1.0", Phase.APPLYING)
+    await harness.propose("1.2.0")
+    deadline = asyncio.get_running_loop().time() + 20
+    while "its turn" not in (await harness.status("1.2.0")).waiting_for:
+        assert asyncio.get_running_loop().time() < deadline, "1.2.0 never waited for its turn"
+        await asyncio.sleep(0.2)
+    harness.cluster.apply_gate.set()
+    assert (await harness.final("1.1.0")).phase == Phase.COMPLETED
+    assert (await harness.final("1.2.0")).phase == Phase.COMPLETED
+    assert [a.new_image for a in harness.cluster.applies] == [
+        "registry.local/web:1.1.0",
+        "registry.local/web:1.2.0",
+    ]
+    first = harness.client.get_workflow_handle(
+        naming.update_workflow_id("team", harness.name("1.1.0"))
+    )
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        async for e in first.fetch_history_events()
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    # Granted in the answer to its request, never told to stand down (pinged: it still runs).
+    assert "slot_granted" not in signals
 
 
 async def test_approval_applies_and_records_approver(harness: Harness) -> None:
@@ -261,7 +295,7 @@ async def test_signal_approval_is_kept_while_no_worker_runs(
             temporal_env.client,
             task_queue=task_queue,
             workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), slots.request_slot, slots.is_newer],
+            activities=[*cluster.activities(), *slots.ACTIVITIES],
             activity_executor=executor,
             workflow_runner=serving.workflow_runner(),
         )
