@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clients.temporal.operations import UpdateSummary
+from clients.temporal.listing import UpdateSummary
 from headwind.models import Phase, TimelineEntry, UpdateStatus, WorkloadKind, WorkloadRef
 from worker.cli import updates
 
