@@ -377,6 +377,8 @@ async def list_updates(
             client, query(filters, stage), limit - len(found), token, deadlines
         )
         found += items
+        if token and not items:  # never seen; ending the page keeps a request bounded
+            return Page(items=found, next=replace(cursor, stage=stage, token=token))
         if not token:  # this stage is read to its end: the next one starts afresh
             position += 1
             if position == len(order):

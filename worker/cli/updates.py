@@ -191,14 +191,14 @@ def list_(
     output: Output = OutputOpt,
 ) -> None:
     """List update requests, pending first, a page at a time."""
-    filters = listing.Filters(namespace=namespace, phase=phase, kind=kind, text=search)
-
-    async def page(client: Client, _: str) -> listing.Page:
-        checked = filters.checked()
-        start = listing.Cursor.decode(cursor, checked) if cursor else None
-        return await listing.list_updates(client, checked, limit=limit, cursor=start)
-
-    found = _call(page)
+    try:  # refused before Temporal is reached
+        filters = listing.Filters(namespace=namespace, phase=phase, kind=kind, text=search)
+        filters = filters.checked()
+        start = listing.Cursor.decode(cursor, filters) if cursor else None
+    except ValueError as exc:
+        typer.echo(f"headwind: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    found = _call(lambda c, q: listing.list_updates(c, filters, limit=limit, cursor=start))
     _print(found.items, output)
     if found.next is not None:
         typer.echo(f"headwind: more follow: --cursor {found.next.encode()}", err=True)
