@@ -10,6 +10,9 @@ pending updates, then every other one. Counts per phase are one `COUNT` per phas
 A position in a listing is a `Cursor`: which of those queries, and Temporal's page token in it.
 Its text form is opaque to callers; it is checksummed and bound to the filters it was made
 for, so an altered, truncated or reused cursor is refused before anything reaches Temporal.
+
+Calls keep the starter's deadlines (`operations.Deadlines`) and its one rule for turning
+Temporal's transport errors into ours.
 """
 
 from __future__ import annotations
