@@ -10,13 +10,12 @@ process without a Temporal server or an apiserver.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from temporalio.client import Client
 
 from clients.kube.client import TRANSPORT_ERRORS, Kube, KubeError, NotFound, resource_path
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind.models import (
     ApprovalIn,
     Proposal,
@@ -54,13 +53,10 @@ class Updates(Protocol):
     async def status(self, namespace: str, name: str) -> UpdateStatus: ...
 
     async def list_updates(
-        self,
-        *,
-        namespace: str | None,
-        phase: str | None,
-        kind: str | None,
-        namespaces: Sequence[str],
-    ) -> list[operations.UpdateSummary]: ...
+        self, filters: listing.Filters, *, limit: int, cursor: listing.Cursor | None
+    ) -> listing.Page: ...
+
+    async def count_updates(self, filters: listing.Filters) -> listing.Counts: ...
 
     async def approve(self, namespace: str, name: str, body: ApprovalIn) -> UpdateStatus: ...
 
@@ -106,21 +102,14 @@ class TemporalUpdates:
         return await operations.get_status(self._client, namespace, name, deadlines=self._deadlines)
 
     async def list_updates(
-        self,
-        *,
-        namespace: str | None,
-        phase: str | None,
-        kind: str | None,
-        namespaces: Sequence[str],
-    ) -> list[operations.UpdateSummary]:
-        return await operations.list_updates(
-            self._client,
-            namespace=namespace,
-            phase=phase,
-            kind=kind,
-            namespaces=namespaces,
-            deadlines=self._deadlines,
+        self, filters: listing.Filters, *, limit: int, cursor: listing.Cursor | None
+    ) -> listing.Page:
+        return await listing.list_updates(
+            self._client, filters, limit=limit, cursor=cursor, deadlines=self._deadlines
         )
+
+    async def count_updates(self, filters: listing.Filters) -> listing.Counts:
+        return await listing.count_updates(self._client, filters, deadlines=self._deadlines)
 
     async def approve(self, namespace: str, name: str, body: ApprovalIn) -> UpdateStatus:
         return await operations.approve(

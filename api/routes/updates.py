@@ -1,4 +1,4 @@
-"""Update requests: propose, list, inspect, approve, reject.
+"""Update requests: propose, list (a page at a time), count, inspect, approve, reject.
 
 Every route knows its caller (`api.auth`); the four that act are audited (`api.audit`), and in
 `token` auth mode each needs `patch` on the workload it acts on, each read `get`.
@@ -7,9 +7,11 @@ Every route knows its caller (`api.auth`); the four that act are audited (`api.a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api import audit, auth, errors
@@ -32,7 +34,7 @@ from api.validation import (
     RequestNamePath,
     require_in_scope,
 )
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind import validation, workloads
 from headwind.models import (
     ApprovalIn,
@@ -172,8 +174,8 @@ async def propose(
 
 
 async def visible(
-    summaries: list[operations.UpdateSummary], user: auth.User, reviewer: auth.Reviewer
-) -> list[operations.UpdateSummary]:
+    summaries: list[listing.UpdateSummary], user: auth.User, reviewer: auth.Reviewer
+) -> list[listing.UpdateSummary]:
     """The summaries of workloads `user` may `get` (every one outside `token` mode)."""
     if user.mode is not AuthMode.TOKEN:
         return summaries
@@ -194,8 +196,116 @@ async def visible(
     return shown
 
 
+LimitQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=listing.MAX_LIMIT,
+        description="Updates per page (the last page may hold fewer; in `token` auth mode a "
+        "page may hold fewer too, the ones the caller may not read left out).",
+    ),
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=listing.CURSOR_MAX_LENGTH,
+        description="Where the page starts: the `cursor` of the previous answer's "
+        '`Link: <…>; rel="next"` (opaque; valid with the same filters only).',
+    ),
+]
+TextQuery = Annotated[
+    str | None,
+    Query(
+        max_length=listing.TEXT_MAX_LENGTH,
+        description="The start of a workload name, container, candidate tag or image "
+        "repository; `namespace/name`; or an image reference (`nginx`, `ghcr.io/org/app:1.2`).",
+    ),
+]
+
+
+def filters_of(
+    services: ServicesDep,
+    namespace: str | None,
+    phase: str | None,
+    kind: str | None,
+    text: str | None,
+) -> listing.Filters:
+    """The listing's filters, checked (422 naming `q` when the search text is not plain)."""
+    if namespace is not None:
+        require_in_scope(services.settings, namespace)
+    try:
+        return listing.Filters(
+            namespace=namespace,
+            phase=phase,
+            kind=kind,
+            text=text,
+            namespaces=services.settings.watch_namespaces,
+        ).checked()
+    except ValueError as exc:
+        raise errors.invalid(("query", "q"), str(exc)) from None
+
+
+def cursor_of(text: str | None, filters: listing.Filters) -> listing.Cursor | None:
+    """The cursor a request sent, or a 422 before anything reaches Temporal."""
+    if not text:
+        return None
+    try:
+        return listing.Cursor.decode(text, filters)
+    except listing.InvalidCursorError as exc:
+        raise errors.invalid(("query", "cursor"), str(exc)) from None
+
+
+async def _readable(
+    filters: listing.Filters, user: auth.User, reviewer: auth.Reviewer
+) -> listing.Filters | None:
+    """In `token` mode with a namespace, the filters confined to the kinds `user` may `get`
+    there (None: none), so that pages come back full; otherwise the filters as they are."""
+    if user.mode is not AuthMode.TOKEN or filters.namespace is None:
+        return filters
+    kinds = [WorkloadKind(filters.kind)] if filters.kind else list(WorkloadKind)
+    allowed = []
+    for kind in kinds:
+        ref = WorkloadRef(kind=kind, namespace=filters.namespace, name="-")
+        if (await auth.may(reviewer, user, "get", ref, whole_kind=True))[0]:
+            allowed.append(kind.value)
+    return replace(filters, kinds=tuple(allowed)) if allowed else None
+
+
+async def list_page(
+    updates: UpdatesDep,
+    user: auth.User,
+    reviewer: auth.Reviewer,
+    filters: listing.Filters,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> listing.Page:
+    """One page of the listing, only what `user` may read; the cursor is checked first."""
+    readable = await _readable(filters, user, reviewer)
+    if readable is None:
+        cursor_of(cursor, filters)
+        return listing.Page(items=[], next=None)
+    page = await updates.list_updates(readable, limit=limit, cursor=cursor_of(cursor, readable))
+    return replace(page, items=await visible(page.items, user, reviewer))
+
+
+async def phase_counts(
+    updates: UpdatesDep, user: auth.User, reviewer: auth.Reviewer, filters: listing.Filters
+) -> listing.Counts | None:
+    """Counts per phase of what `user` may read; None in `token` mode without a namespace
+    (counting there would reveal updates of namespaces the caller may not read)."""
+    if user.mode is AuthMode.TOKEN and filters.namespace is None:
+        return None
+    readable = await _readable(filters, user, reviewer)
+    if readable is None:
+        return listing.Counts(total=0, phases={})
+    return await updates.count_updates(readable)
+
+
 @router.get("", responses=errors.responses(401, 403, 422, 503, 504))
 async def list_updates(
+    request: Request,
+    response: Response,
     services: ServicesDep,
     updates: UpdatesDep,
     user: CurrentUserDep,
@@ -203,16 +313,51 @@ async def list_updates(
     namespace: NamespaceFilter = None,
     phase: PhaseFilter = None,
     kind: KindFilter = None,
-) -> list[operations.UpdateSummary]:
-    """List update requests, pending first; filter by namespace, phase and kind.
+    q: TextQuery = None,
+    limit: LimitQuery = listing.DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> list[listing.UpdateSummary]:
+    """List update requests, pending first, a page at a time; filter by namespace, phase,
+    kind and search text.
 
+    When more follow, `Link: </api/v1/updates?…&cursor=…>; rel="next"` is the next page.
     In `token` auth mode only the workloads the caller may `get` are listed."""
-    if namespace is not None:
-        require_in_scope(services.settings, namespace)
-    found = await updates.list_updates(
-        namespace=namespace, phase=phase, kind=kind, namespaces=services.settings.watch_namespaces
-    )
-    return await visible(found, user, reviewer)
+    filters = filters_of(services, namespace, phase, kind, q)
+    page = await list_page(updates, user, reviewer, filters, limit=limit, cursor=cursor)
+    if page.next is not None:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        target = f"{request.url.path}?{urlencode([*params, ('cursor', page.next.encode())])}"
+        response.headers["Link"] = f'<{target}>; rel="next"'
+    return page.items
+
+
+class CountsOut(BaseModel):
+    """How many update requests the filters select: in all, and per phase (phases with any)."""
+
+    total: int
+    phases: dict[str, int]
+
+
+@router.get("/counts", responses=errors.responses(401, 403, 422, 503, 504))
+async def count_updates(
+    services: ServicesDep,
+    updates: UpdatesDep,
+    user: CurrentUserDep,
+    reviewer: ReviewerDep,
+    namespace: NamespaceFilter = None,
+    kind: KindFilter = None,
+    q: TextQuery = None,
+) -> CountsOut:
+    """Count update requests per phase; filter by namespace, kind and search text.
+
+    In `token` auth mode a namespace is required, and only kinds the caller may `get` count."""
+    filters = filters_of(services, namespace, None, kind, q)
+    counts = await phase_counts(updates, user, reviewer, filters)
+    if counts is None:
+        raise errors.invalid(
+            ("query", "namespace"), "in token auth mode, counting needs a namespace"
+        )
+    return CountsOut(total=counts.total, phases=counts.phases)
 
 
 async def _status(updates: UpdatesDep, namespace: str, name: str) -> UpdateStatus:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
 from api import audit, auth
@@ -22,22 +20,23 @@ from api.deps import ServicesDep, UpdatesDep
 from api.routes import updates as update_routes
 from api.ui import rendering
 from api.validation import require_in_scope
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind import validation
 from headwind.models import Phase, WorkloadKind, WorkloadRef
 
 router = APIRouter(include_in_schema=False)
 
-_SORTS: dict[str, Callable[[operations.UpdateSummary], Any]] = {
-    "started": lambda s: s.started_at or datetime.min.replace(tzinfo=UTC),
-    "workload": lambda s: (s.namespace, s.kind, s.name, s.container),
-    "phase": lambda s: s.phase,
-    "tag": lambda s: s.tag,
-}
+MAX_TRAIL = 10
+"""How many pages back "Previous" can go (their cursors ride in the URL; "First page" and the
+browser's Back button always work)."""
+
+
+def _link(query: dict[str, str], **more: str | int | None) -> str:
+    params = {**query, **{k: str(v) for k, v in more.items() if v}}
+    return "/?" + urlencode(params)
 
 
 async def _updates_view(
-    request: Request,
     services: ServicesDep,
     updates: UpdatesDep,
     reviewer: ReviewerDep,
@@ -47,34 +46,28 @@ async def _updates_view(
     kind: str | None,
     phase: str | None,
     q: str | None,
-    sort: str,
+    cursor: str | None,
+    trail: list[str],
     page: int,
 ) -> dict[str, Any]:
     error = None
+    shown: list[listing.UpdateSummary] = []
+    following: listing.Cursor | None = None
+    counts: listing.Counts | None = None
     try:
-        found = await update_routes.list_updates(
-            services, updates, user, reviewer, namespace=namespace, phase=None, kind=kind
+        filters = update_routes.filters_of(services, namespace, phase, kind, q)
+        result = await update_routes.list_page(
+            updates, user, reviewer, filters, limit=rendering.PAGE_SIZE, cursor=cursor
         )
+        shown, following = result.items, result.next
+        counts = await update_routes.phase_counts(updates, user, reviewer, filters)
+    except RequestValidationError as exc:
+        error = "; ".join(str(e.get("msg", "")) for e in exc.errors())
     except (HTTPException, operations.DeadlineExceededError, ConnectionError) as exc:
-        found, error = [], str(getattr(exc, "detail", exc))
-    counts = Counter(s.phase for s in found)
-    if phase:
-        found = [s for s in found if s.phase.lower() == phase.lower()]
-    if q:
-        needle = q.lower()
-        found = [
-            s
-            for s in found
-            if needle
-            in f"{s.namespace}/{s.name} {s.container} {s.repository or ''}:{s.tag}".lower()
-        ]
-    key = _SORTS.get(sort.removeprefix("-"), _SORTS["started"])
-    found.sort(key=key, reverse=sort.startswith("-") or sort == "started")
-    # Pending first whatever the sort: they are what an approver came for.
-    found.sort(key=lambda s: s.phase != Phase.PENDING.value)
-    pages = max(1, math.ceil(len(found) / rendering.PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = found[(page - 1) * rendering.PAGE_SIZE : page * rendering.PAGE_SIZE]
+        error = str(getattr(exc, "detail", exc))
+    total = None
+    if counts is not None:
+        total = counts.phases.get(phase, 0) if phase else counts.total
     actionable: dict[str, bool] = {}
     for summary in shown:
         if summary.phase == Phase.PENDING.value:
@@ -87,16 +80,31 @@ async def _updates_view(
                 actionable[summary.workflow_id] = (await auth.may(reviewer, user, "patch", ref))[0]
             except (ValueError, HTTPException):
                 actionable[summary.workflow_id] = False
-    filters = {"namespace": namespace, "kind": kind, "phase": phase, "q": q, "sort": sort}
-    query = {k: v for k, v in filters.items() if v}
+    filters_shown = {"namespace": namespace, "kind": kind, "phase": phase, "q": q}
+    query = {k: v for k, v in filters_shown.items() if v}
+    here = _link(query, cursor=cursor, trail=".".join(trail), page=page if page > 1 else None)
+    following_link = None
+    if following is not None:
+        behind = [*trail, cursor][-MAX_TRAIL:] if cursor else trail
+        following_link = _link(
+            query, cursor=following.encode(), trail=".".join(behind), page=page + 1
+        )
+    previous_link = None
+    if trail:
+        previous_link = _link(query, cursor=trail[-1], trail=".".join(trail[:-1]), page=page - 1)
+    elif page == 2 and cursor:
+        previous_link = _link(query)
     return {
         "updates": shown,
-        "total": len(found),
-        "counts": sorted(counts.items()),
+        "total": total,
+        "counts": sorted(counts.phases.items()) if counts else None,
         "page": page,
-        "pages": pages,
-        "filters": filters,
-        "query": urlencode(query),
+        "pages": max(1, math.ceil(total / rendering.PAGE_SIZE)) if total is not None else None,
+        "filters": filters_shown,
+        "here": here,
+        "first_link": _link(query) if cursor else None,
+        "previous_link": previous_link,
+        "next_link": following_link,
         "actionable": actionable,
         "phases": [p.value for p in Phase],
         "kinds": [k.value for k in WorkloadKind],
@@ -115,14 +123,17 @@ async def updates_page(
     kind: rendering.Text = None,
     phase: rendering.Text = None,
     q: rendering.Text = None,
-    sort: Annotated[str, Query(max_length=16)] = "started",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=listing.CURSOR_MAX_LENGTH)] = None,
+    trail: Annotated[
+        str | None, Query(max_length=(listing.CURSOR_MAX_LENGTH + 1) * MAX_TRAIL)
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The home page: update requests, pending first, with filters and actions."""
     user = await rendering.current_user(request, services, reviewer)
     namespace, kind, phase = rendering.clean(namespace, kind, phase)
+    steps = [step for step in (trail or "").split(".") if step][-MAX_TRAIL:]
     view = await _updates_view(
-        request,
         services,
         updates,
         reviewer,
@@ -131,8 +142,9 @@ async def updates_page(
         kind=kind,
         phase=phase,
         q=q,
-        sort=sort,
-        page=page,
+        cursor=cursor,
+        trail=steps,
+        page=page if cursor else 1,
     )
     template = "updates_table.html" if request.headers.get("hx-request") else "updates.html"
     return rendering.page(request, template, user, title="Updates", **view)

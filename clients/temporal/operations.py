@@ -9,6 +9,8 @@ activity can use it too.
 Every proposal, whichever path found it (REST, CLI, webhook, poll), goes through `propose`:
 the same candidate lands on one deterministic workflow ID and coalesces.
 
+Listing lives in `listing`, on the same deadlines.
+
 Every call has a deadline (`Deadlines`): a caller is never left waiting on a Temporal server
 that does not answer or on a worker that is not running. What can be answered without a worker
 is: a status is read from the workflow's search attributes when no worker answers the query,
@@ -21,9 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -49,7 +51,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from clients.temporal import attributes
-from headwind import names, naming, search_attributes, validation
+from headwind import names, naming, search_attributes
 from headwind.models import (
     TERMINAL_PHASES,
     ApprovalIn,
@@ -70,11 +72,9 @@ __all__ = [
     "NotFoundError",
     "ProposalAccepted",
     "TemporalUnavailableError",
-    "UpdateSummary",
     "WrongPhaseError",
     "approve",
     "get_status",
-    "list_updates",
     "ping",
     "propose",
     "reject",
@@ -132,23 +132,6 @@ class ProposalAccepted(_Out):
     run_id: str | None
     request_name: str
     namespace: str
-
-
-class UpdateSummary(_Out):
-    """One update as Temporal visibility lists it (no worker needed)."""
-
-    workflow_id: str
-    request_name: str
-    namespace: str
-    kind: str
-    name: str
-    container: str
-    tag: str
-    repository: str | None
-    phase: str
-    started_at: datetime | None
-    closed_at: datetime | None
-    running: bool
 
 
 @contextlib.asynccontextmanager
@@ -428,83 +411,6 @@ async def reject(
     return await _decide(
         client, namespace, name, names.REJECT, names.REJECT_SIGNAL, body, deadlines
     )
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _query(
-    namespace: str | None,
-    phase: str | None,
-    kind: str | None,
-    namespaces: Sequence[str] = (),
-) -> str:
-    clauses = [f'WorkflowType = "{names.UPDATE_WORKFLOW}"']
-    for attribute, value in (
-        (attributes.NAMESPACE, namespace),
-        (attributes.PHASE, phase),
-        (attributes.KIND, kind),
-    ):
-        if value:
-            clauses.append(f"{attribute.name} = {_quoted(value)}")
-    if namespaces:
-        listed = ", ".join(_quoted(n) for n in namespaces)
-        clauses.append(f"{attributes.NAMESPACE.name} IN ({listed})")
-    return " AND ".join(clauses)
-
-
-async def list_updates(
-    client: Client,
-    *,
-    namespace: str | None = None,
-    phase: str | None = None,
-    kind: str | None = None,
-    namespaces: Sequence[str] = (),
-    limit: int = 500,
-    deadlines: Deadlines = DEADLINES,
-) -> list[UpdateSummary]:
-    """Updates from Temporal visibility, pending first, then newest first.
-
-    `namespaces`, when given, confines the listing to them. Every filter is checked against
-    its grammar first (`ValueError`), so only names and known phases and kinds ever reach the
-    visibility query.
-    """
-    if namespace:
-        namespace = validation.namespace(namespace)
-    for scoped in namespaces:
-        validation.namespace(scoped)
-    if kind:
-        kind = WorkloadKind.parse(kind).value
-    if phase:
-        phase = validation.phase(phase).value
-    found: list[UpdateSummary] = []
-    query = _query(namespace, phase, kind, namespaces)
-    async with _bounded("list update workflows", deadlines.call):
-        async for execution in client.list_workflows(
-            query, limit=limit, rpc_timeout=_rpc(deadlines.call)
-        ):
-            attrs = execution.typed_search_attributes
-            request = execution.id.rsplit("/", 1)[-1]
-            found.append(
-                UpdateSummary(
-                    workflow_id=execution.id,
-                    request_name=request,
-                    namespace=attrs.get(attributes.NAMESPACE) or "",
-                    kind=attrs.get(attributes.KIND) or "",
-                    name=attrs.get(attributes.NAME) or "",
-                    container=attrs.get(attributes.CONTAINER) or "",
-                    tag=attrs.get(attributes.CANDIDATE_TAG) or "",
-                    repository=attrs.get(attributes.IMAGE_REPOSITORY),
-                    phase=attrs.get(attributes.PHASE) or "",
-                    started_at=execution.start_time,
-                    closed_at=execution.close_time,
-                    running=execution.status == WorkflowExecutionStatus.RUNNING,
-                )
-            )
-    found.sort(key=lambda u: u.started_at.timestamp() if u.started_at else 0, reverse=True)
-    found.sort(key=lambda u: u.phase != Phase.PENDING.value)
-    return found
 
 
 async def rollback(

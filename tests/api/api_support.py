@@ -6,7 +6,7 @@ makes Temporal or the apiserver fail by setting `failure` or `up`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -20,7 +20,7 @@ from api.backends import ClusterUnavailableError
 from api.deps import Services
 from api.main import create_app
 from api.routes import webhooks as webhook_route
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind import naming
 from headwind.index import ImageIndex
 from headwind.models import (
@@ -38,6 +38,22 @@ from headwind.settings import Settings
 
 WEB = WorkloadRef(kind=WorkloadKind.DEPLOYMENT, namespace="team", name="web")
 REQUEST = naming.request_name(WEB, "app", "1.1.0")
+
+
+LISTED = listing.UpdateSummary(
+    workflow_id=naming.update_workflow_id("team", REQUEST),
+    request_name=REQUEST,
+    namespace="team",
+    kind="Deployment",
+    name="web",
+    container="app",
+    tag="1.1.0",
+    repository="r.local/web",
+    phase="Pending",
+    started_at=datetime(2026, 1, 1, tzinfo=UTC),
+    closed_at=None,
+    running=True,
+)
 
 
 def deployment(name: str = "web", container: str = "app", image: str = "r.local/web:1.0") -> Any:
@@ -68,6 +84,8 @@ class FakeUpdates:
     requests: tuple[str, ...] | None = (REQUEST,)
     """The update requests that exist (None: any name does)."""
     calls: list[tuple[str, Any]] = field(default_factory=list)
+    listed: list[listing.UpdateSummary] = field(default_factory=lambda: [LISTED])
+    """What the listing holds, in its order."""
 
     def _call(self, what: str, argument: Any) -> None:
         self.calls.append((what, argument))
@@ -94,31 +112,22 @@ class FakeUpdates:
         return status_of()
 
     async def list_updates(
-        self,
-        *,
-        namespace: str | None,
-        phase: str | None,
-        kind: str | None,
-        namespaces: Sequence[str],
-    ) -> list[operations.UpdateSummary]:
-        filters = {"namespace": namespace, "phase": phase, "kind": kind}
-        self._call("list", {**filters, "namespaces": tuple(namespaces)})
-        return [
-            operations.UpdateSummary(
-                workflow_id=naming.update_workflow_id("team", REQUEST),
-                request_name=REQUEST,
-                namespace="team",
-                kind="Deployment",
-                name="web",
-                container="app",
-                tag="1.1.0",
-                repository="r.local/web",
-                phase="Pending",
-                started_at=datetime(2026, 1, 1, tzinfo=UTC),
-                closed_at=None,
-                running=True,
-            )
-        ]
+        self, filters: listing.Filters, *, limit: int, cursor: listing.Cursor | None
+    ) -> listing.Page:
+        self._call("list", filters)
+        # The fake's page token is the offset into `listed`; the cursor around it is real.
+        start = int(cursor.token) if cursor else 0
+        end = start + limit
+        following = None
+        if end < len(self.listed):
+            stage = listing.stages(filters)[-1]
+            following = listing.Cursor(stage, str(end).encode(), filters.fingerprint())
+        return listing.Page(items=self.listed[start:end], next=following)
+
+    async def count_updates(self, filters: listing.Filters) -> listing.Counts:
+        self._call("count", filters)
+        phases = Counter(s.phase for s in self.listed)
+        return listing.Counts(total=len(self.listed), phases=dict(phases))
 
     async def approve(self, namespace: str, name: str, body: ApprovalIn) -> UpdateStatus:
         self._call("approve", body)

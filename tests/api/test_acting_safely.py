@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from api.errors import ErrorOut
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind.annotations import UPDATE_HISTORY
 from headwind.models import Phase
 from tests.api.api_support import REQUEST, WEB, FakeCluster, FakeUpdates, build, client, deployment
@@ -79,9 +79,8 @@ async def test_a_scoped_listing_without_a_namespace_lists_only_the_scope() -> No
         response = await http.get(U, params={"phase": "pending", "kind": "deploy"})
     assert response.status_code == 200
     assert api.updates.calls == [
-        ("list", {"namespace": None, "phase": "Pending", "kind": "Deployment",
-                  "namespaces": ("team", "ops")}),
-    ]  # fmt: skip
+        ("list", listing.Filters(phase="Pending", kind="Deployment", namespaces=("team", "ops"))),
+    ]
 
 
 # (method, path, body, the refusal's detail)

@@ -7,14 +7,15 @@ environment; these run without one, with the fakes of `api_support`.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
 
 import pytest
 
 from api import auth
+from clients.temporal import listing
 from headwind import naming, watched
 from headwind.models import Phase, WorkloadKind
-from tests.api.api_support import REQUEST, WEB, build, client
+from tests.api.api_support import LISTED, REQUEST, WEB, build, client
 from tests.api.test_auth_modes import PATCHER, FakeReviewer
 
 HTMX = {"HX-Request": "true"}
@@ -49,20 +50,25 @@ async def test_the_updates_page_lists_counts_and_offers_actions_on_pending() -> 
 
 
 @pytest.mark.parametrize(
-    ("query", "shown"),
+    ("query", "filters"),
     [
-        pytest.param("q=web", True, id="search-workload"),
-        pytest.param("q=r.local", True, id="search-image"),
-        pytest.param("q=nothing-like-it", False, id="search-miss"),
-        pytest.param("phase=Completed", False, id="phase-filter"),
+        pytest.param("q=web", listing.Filters(text="web"), id="search"),
+        pytest.param("q=+web+", listing.Filters(text="web"), id="search trimmed"),
+        pytest.param("phase=completed", listing.Filters(phase="Completed"), id="phase"),
+        pytest.param(
+            "namespace=team&kind=sts",
+            listing.Filters(namespace="team", kind="StatefulSet"),
+            id="namespace and kind",
+        ),
     ],
 )
-async def test_filters(query: str, shown: bool) -> None:
+async def test_filters_go_to_the_listing(query: str, filters: listing.Filters) -> None:
     api = build()
     async with client(api) as http:
         response = await http.get(f"/?{query}", headers=HTMX)
     assert response.status_code == 200
-    assert (f"row-{REQUEST}" in response.text) is shown
+    assert ("list", filters) in api.updates.calls
+    assert ("count", filters) in api.updates.calls
 
 
 async def test_a_bad_filter_is_422() -> None:
@@ -148,28 +154,56 @@ async def test_actions_a_reader_may_not_take_are_not_offered() -> None:
     assert "/approve" not in detail.text
 
 
-async def test_pagination_over_many_updates() -> None:
+def _pager(html: str) -> dict[str, str]:
+    """The pager's links by their `rel`, as the browser would follow them."""
+    links = re.findall(r'<a href="([^"]+)"[^>]*rel="(\w+)"', html)
+    return {rel: href.replace("&amp;", "&") for href, rel in links}
+
+
+async def test_pagination_over_many_updates_follows_cursors() -> None:
     api = build()
-    summary = (
-        await api.updates.list_updates(namespace=None, phase=None, kind=None, namespaces=())
-    )[0]
-    many = [
-        summary.model_copy(update={"request_name": f"r{i:03}", "workflow_id": f"w{i}"})
+    api.updates.listed = [
+        LISTED.model_copy(update={"request_name": f"r{i:03}", "workflow_id": f"w{i}"})
         for i in range(60)
     ]
-
-    async def listing(**_: Any) -> Any:
-        return list(many)
-
-    api.updates.list_updates = listing  # type: ignore[method-assign]
+    seen: list[str] = []
     async with client(api) as http:
         first = await http.get("/", headers=HTMX)
-        last = await http.get("/?page=3", headers=HTMX)
-        beyond = await http.get("/?page=9", headers=HTMX)
-    assert "Page 1 of 3 · 60 updates" in first.text
-    assert first.text.count('<tr id="row-') == 25
-    assert last.text.count('<tr id="row-') == 10
-    assert "Page 3 of 3" in beyond.text
+        assert "Page 1 of 3 · 60 updates" in first.text
+        assert set(_pager(first.text)) == {"next"}
+        page = first
+        for number in (2, 3):
+            seen += re.findall(r'<tr id="row-(r\d+)"', page.text)
+            page = await http.get(_pager(page.text)["next"], headers=HTMX)
+            assert f"Page {number} of 3" in page.text
+        seen += re.findall(r'<tr id="row-(r\d+)"', page.text)
+        links = _pager(page.text)
+        back = await http.get(links["prev"], headers=HTMX)
+        back_again = await http.get(_pager(back.text)["prev"], headers=HTMX)
+    assert set(links) == {"first", "prev"}
+    assert seen == [f"r{i:03}" for i in range(60)]
+    assert "Page 2 of 3" in back.text
+    assert re.findall(r'<tr id="row-(r\d+)"', back.text) == seen[25:50]
+    assert "Page 1 of 3" in back_again.text
+    assert set(_pager(back_again.text)) == {"next"}
+
+
+# (query string, what the page says instead of rows)
+BAD_PAGES = [
+    pytest.param("cursor=garbage", "not one this API handed out", id="garbage cursor"),
+    pytest.param("q=web%20app", "may hold only letters", id="space in the search"),
+    pytest.param("q=%22x%22", "may hold only letters", id="quote in the search"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), BAD_PAGES)
+async def test_a_bad_cursor_or_search_is_shown_and_asks_nothing(query: str, message: str) -> None:
+    api = build()
+    async with client(api) as http:
+        page = await http.get(f"/?{query}", headers=HTMX)
+    assert page.status_code == 200
+    assert message in page.text
+    assert api.updates.calls == []
 
 
 async def test_the_update_page_links_to_temporal() -> None:
@@ -232,6 +266,11 @@ async def test_the_workload_page_offers_rollback_from_history() -> None:
 
 async def test_the_refresh_keeps_the_filters_and_the_page() -> None:
     api = build()
+    api.updates.listed = [LISTED] * 30
     async with client(api) as http:
-        response = await http.get("/?namespace=team&page=1", headers=HTMX)
-    assert 'hx-get="/?namespace=team&amp;sort=started&amp;page=1"' in response.text
+        first = await http.get("/?namespace=team", headers=HTMX)
+        second = await http.get(_pager(first.text)["next"], headers=HTMX)
+    refresh = re.search(r'<div hidden hx-get="([^"]+)"', second.text)
+    assert refresh is not None
+    assert refresh.group(1).replace("&amp;", "&") == _pager(first.text)["next"]
+    assert refresh.group(1).startswith("/?namespace=team&amp;cursor=")

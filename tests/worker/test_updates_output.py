@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clients.temporal.operations import UpdateSummary
+from clients.temporal.listing import UpdateSummary
 from headwind.models import Phase, TimelineEntry, UpdateStatus, WorkloadKind, WorkloadRef
 from worker.cli import updates
 
@@ -98,3 +98,24 @@ def test_an_unreachable_temporal_is_a_message_not_a_traceback(
     assert result.exit_code == 1
     assert "cannot reach Temporal at 127.0.0.1:1" in result.output
     assert "Traceback" not in result.output
+
+
+# (arguments, the message)
+BAD_LISTINGS = [
+    pytest.param(["--cursor", "garbage"], "not one this API handed out", id="garbage cursor"),
+    pytest.param(["--search", "a b"], "may hold only letters", id="space in the search"),
+    pytest.param(["--namespace", "Team"], "namespace", id="upper-case namespace"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD_LISTINGS)
+def test_a_bad_listing_is_refused_before_temporal_is_reached(
+    monkeypatch: pytest.MonkeyPatch, arguments: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("HEADWIND_TEMPORAL_ADDRESS", "127.0.0.1:1")
+    result = CliRunner().invoke(updates.app, ["list", *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "cannot reach Temporal" not in result.output

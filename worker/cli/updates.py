@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 
 from clients import temporal
-from clients.temporal import operations
+from clients.temporal import listing, operations
 from headwind.models import (
     ApprovalIn,
     Proposal,
@@ -98,7 +98,7 @@ class Output(enum.StrEnum):
 OutputOpt = typer.Option(Output.TABLE, "-o", "--output", help="table or json.")
 
 
-def summary_table(updates: list[operations.UpdateSummary], *, now: datetime | None = None) -> str:
+def summary_table(updates: list[listing.UpdateSummary], *, now: datetime | None = None) -> str:
     """One line per update, kubectl-style, in the order given (pending first)."""
     now = now or datetime.now(UTC)
     names = ["NAMESPACE", "NAME", "TARGET", "CONTAINER", "TAG", "PHASE", "AGE"]
@@ -151,7 +151,7 @@ def status_fields(status: UpdateStatus) -> str:
     return "\n".join(lines)
 
 
-def _print(model: BaseModel | list[operations.UpdateSummary], output: Output = Output.JSON) -> None:
+def _print(model: BaseModel | list[listing.UpdateSummary], output: Output = Output.JSON) -> None:
     if output is Output.TABLE and isinstance(model, list):
         typer.echo(summary_table(model))
     elif output is Output.TABLE and isinstance(model, UpdateStatus):
@@ -181,13 +181,27 @@ def list_(
     namespace: str | None = typer.Option(None, help="Only this namespace."),
     phase: str | None = typer.Option(None, help="Only this phase, e.g. Pending."),
     kind: str | None = typer.Option(None, help="Only this workload kind."),
+    search: str | None = typer.Option(
+        None, "--search", "-q", help="Start of a workload name, container, tag or image."
+    ),
+    limit: int = typer.Option(
+        listing.DEFAULT_LIMIT, min=1, max=listing.MAX_LIMIT, help="At most this many."
+    ),
+    cursor: str | None = typer.Option(None, help="Continue where a previous list stopped."),
     output: Output = OutputOpt,
 ) -> None:
-    """List update requests, pending first."""
-    _print(
-        _call(lambda c, q: operations.list_updates(c, namespace=namespace, phase=phase, kind=kind)),
-        output,
-    )
+    """List update requests, pending first, a page at a time."""
+    try:  # refused before Temporal is reached
+        filters = listing.Filters(namespace=namespace, phase=phase, kind=kind, text=search)
+        filters = filters.checked()
+        start = listing.Cursor.decode(cursor, filters) if cursor else None
+    except ValueError as exc:
+        typer.echo(f"headwind: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    found = _call(lambda c, q: listing.list_updates(c, filters, limit=limit, cursor=start))
+    _print(found.items, output)
+    if found.next is not None:
+        typer.echo(f"headwind: more follow: --cursor {found.next.encode()}", err=True)
 
 
 @app.command()
