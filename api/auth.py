@@ -91,7 +91,7 @@ class _NoReviewer:
         raise ConnectionError("no Kubernetes connection to review access with")
 
 
-def get_reviewer(services: ServicesDep) -> Reviewer:
+async def get_reviewer(services: ServicesDep) -> Reviewer:
     """Reviews through the app's apiserver connection; tests override this dependency."""
     if services.kube is None:
         return _NoReviewer()

@@ -46,18 +46,19 @@ class Services:
     """TokenReview and SubjectAccessReview with their short cache (`token` auth mode)."""
     tags: TagSource | None = None
     """Lists registry tags for "why not updated?" (None: no registry clients were opened)."""
-    """TokenReview and SubjectAccessReview with their short cache (`token` auth mode)."""
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
+# Dependencies are coroutines although they only read attributes: FastAPI runs a plain `def`
+# dependency on the thread pool, a hop that cost more than the rest of an unmatched webhook.
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def get_updates(services: ServicesDep) -> Updates:
+async def get_updates(services: ServicesDep) -> Updates:
     """The starter on the app's Temporal client; tests override this dependency."""
     return TemporalUpdates(
         services.temporal,
@@ -66,7 +67,7 @@ def get_updates(services: ServicesDep) -> Updates:
     )
 
 
-def get_cluster(services: ServicesDep) -> Cluster:
+async def get_cluster(services: ServicesDep) -> Cluster:
     """Reads from the app's apiserver connection; tests override this dependency."""
     if services.kube is None:
         return NoCluster()
@@ -82,7 +83,7 @@ class _NoTags:
         raise ConnectionError("no registry clients: the API was started without Kubernetes")
 
 
-def get_tags(services: ServicesDep) -> TagSource:
+async def get_tags(services: ServicesDep) -> TagSource:
     """Registry tags through the app's registry clients; tests override this dependency."""
     return services.tags if services.tags is not None else _NoTags()
 

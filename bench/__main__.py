@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     options = suite.Options(
         quick=args.quick,
         repeats=args.repeats or (5 if args.quick else 20),
-        intake=1_000 if args.quick else 3_000,
+        intake_seconds=5 if args.quick else 15,
         workloads=tuple(int(n) for n in args.workloads.split(",") if n)
         or (() if args.quick else (1_000,)),
     )

@@ -40,6 +40,7 @@ from kubernetes import watch as k8s_watch
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 
+from bench import load
 from bench.report import Figure
 from headwind import names, naming
 from headwind.models import WorkloadKind, WorkloadRef
@@ -66,7 +67,7 @@ class Options:
     drain: int = 200
     burst: int = 1_000
     burst_matched: int = 200
-    intake: int = 2_000
+    intake_seconds: float = 10
     workloads: tuple[int, ...] = ()
 
 
@@ -484,26 +485,16 @@ class Bench:
         random.Random(7).shuffle(images)
         with ImageWatch(self.apps, ns) as watch:
             generations = {n: watch.generation(n) for n in matched}
-            answers: list[float] = []
-            refused = 0
-            # As many senders as the client keeps connections: an answer time is then the
-            # server's, not time spent queued in this process.
-            senders = asyncio.Semaphore(BURST_CONNECTIONS)
-
-            async def send(image: str) -> None:
-                nonlocal refused
-                async with senders:
-                    t0 = time.monotonic()
-                    try:
-                        await self.native(image)
-                    except httpx.HTTPError:
-                        refused += 1
-                        return
-                    answers.append((time.monotonic() - t0) * 1000)
-
-            started = time.monotonic()
-            await asyncio.gather(*(send(image) for image in images))
-            elapsed = time.monotonic() - started
+            result = await asyncio.to_thread(
+                load.run_wrk,
+                self.status.api_url,
+                self.status.webhook_token,
+                connections=BURST_CONNECTIONS,
+                seconds=60,
+                images=images,
+                filler=f"{self.repository}/nobody-after-%d-%d:1.0.0",
+                limit=len(images),
+            )
             ends = await asyncio.gather(
                 *(watch.wait(n, f"{self.repository}/{n}:1.0.2", timeout=300) for n in matched)
             )
@@ -519,10 +510,12 @@ class Bench:
             "burst",
             f"{len(images)} webhooks ({len(matched)} matched): accepted per second",
             "req/s",
-            [len(answers) / elapsed],
-            f"{refused} refused, {BURST_CONNECTIONS} connections",
+            [result.per_second],
+            f"{result.non_2xx} refused, {result.socket_errors} socket errors,"
+            f" {BURST_CONNECTIONS} connections (wrk)",
         )
-        self.add("burst", "answer time", "ms", answers)
+        self.add("burst", "answer time p50", "ms", [result.p50_ms])
+        self.add("burst", "answer time p99", "ms", [result.p99_ms], f"max {result.max_ms:.0f} ms")
         self.add(
             "burst",
             "lost / duplicated",
@@ -533,28 +526,25 @@ class Bench:
 
     async def intake(self) -> None:
         """Webhooks nobody runs: what the API alone sustains."""
-        count = self.options.intake
-        concurrency = 32
-        queue = iter(range(count))
-        answered = 0
-
-        async def sender() -> None:
-            nonlocal answered
-            for i in queue:
-                await self.native(f"{self.repository}/unmatched-{i % 50}:1.0.{i}")
-                answered += 1
-
+        connections = 32
         cpu = self.headwind.cpu_seconds()
-        started = time.monotonic()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
-        elapsed = time.monotonic() - started
+        result = await asyncio.to_thread(
+            load.run_wrk,
+            self.status.api_url,
+            self.status.webhook_token,
+            connections=connections,
+            seconds=self.options.intake_seconds,
+            filler=f"{self.repository}/unmatched-%d:1.0.%d",
+        )
         used = self.headwind.cpu_seconds() - cpu
         self.add(
             "intake",
             "unmatched webhooks answered per second",
             "req/s",
-            [answered / elapsed],
-            f"{concurrency} connections; headwind {1000 * used / max(answered, 1):.2f} CPU-ms/req",
+            [result.per_second],
+            f"{connections} connections (wrk); headwind"
+            f" {1000 * used / max(result.requests, 1):.2f} CPU-ms/req;"
+            f" p99 {result.p99_ms:.1f} ms; {result.non_2xx} non-202",
         )
 
     async def history(self) -> None:

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     """Port of `headwind worker`'s `/metrics` (a worker without the API has no other HTTP
     server); `none` turns it off."""
 
+    worker_cached_workflows: int = Field(default=100, ge=1, le=10_000)
+    """Workflows the worker keeps in memory between their tasks. An update finishes in one or
+    two tasks, so a small cache costs little replay and keeps the process small after a burst
+    of updates; raise it when many updates wait (approvals, timers) and get signals often."""
+
     # --- Kubernetes -----------------------------------------------------------------------
 
     kubeconfig: Path | None = None

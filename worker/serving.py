@@ -76,6 +76,7 @@ def build_worker(
         activities=activities_for(kube, polling, notifying, settings),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
+        max_cached_workflows=(settings or Settings.model_construct()).worker_cached_workflows,
     )
 
 
@@ -193,6 +194,7 @@ async def run(
                         port=settings.api_port,
                         log_level=settings.log_level.value.lower(),
                         access_log=False,
+                        http="httptools",  # the C parser: a fraction of h11's cost per request
                         # uvicorn's lines go through the process's handler (`worker.logs`), so
                         # with HEADWIND_LOG_FORMAT=json they are JSON like every other line.
                         log_config=None,

@@ -56,7 +56,7 @@ Proposer = Callable[[Proposal], Awaitable[operations.ProposalAccepted]]
 """Starts (or joins) the update workflow of one proposal."""
 
 
-def get_proposer(services: ServicesDep) -> Proposer:
+async def get_proposer(services: ServicesDep) -> Proposer:
     """`operations.propose` on the app's Temporal client; tests override this dependency."""
 
     async def propose(proposal: Proposal) -> operations.ProposalAccepted:
