@@ -56,7 +56,12 @@ class StandIn:
         self._limited = times
 
     def called(self, path: str) -> list[Call]:
-        return [call for call in self.calls if call.path == path]
+        return [call for call in list(self.calls) if call.path == path]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Copies of every posted message as it is now, oldest first (safe while serving)."""
+        with self._lock:
+            return [json.loads(json.dumps(message)) for message in self.messages.values()]
 
     def handle(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         with self._lock:
