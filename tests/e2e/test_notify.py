@@ -407,8 +407,10 @@ def test_slack_approval_patches_updates_the_message_and_threads_the_rest(
     assert len(answers) == 1
     assert answers[0]["response_type"] == "ephemeral"
     assert answers[0]["replace_original"] is False
-    assert "Nothing done" in answers[0]["text"]
-    assert "Completed" in answers[0]["text"]
+    assert answers[0]["text"] == (
+        f"Already decided: update request {namespace}/{request} is Completed, "
+        f"approved by <@{APPROVER}>. Nothing done."
+    )
     time.sleep(1)
     _one_message_per_transition(standin, namespace, message, SLACK_EVENTS)
     assert _image(kube, namespace) == f"{repository}:1.1.0"
