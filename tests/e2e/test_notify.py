@@ -23,7 +23,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,12 +189,14 @@ def _phase(api: httpx.Client, namespace: str, request: str) -> str:
     return str(response.json()["phase"])
 
 
-def _wait_phase(api: httpx.Client, namespace: str, request: str, phase: str) -> None:
+def _wait_phase(
+    api: httpx.Client, namespace: str, request: str, phase: str, timeout: float = 90
+) -> None:
     wait_for(
         lambda: _phase(api, namespace, request),
         lambda current: current == phase,
         what=f"{namespace}/{request} to reach {phase}",
-        timeout=90,
+        timeout=timeout,
         interval=0.5,
     )
 
@@ -428,31 +430,35 @@ def test_slack_approval_patches_updates_the_message_and_threads_the_rest(
     assert _image(kube, namespace) == f"{repository}:1.1.0"
 
 
-def test_kill_9_between_approval_and_completion_sends_each_transition_once(
+def _is_reply(namespace: str, event: str) -> Callable[[str, dict[str, Any]], bool]:
+    def chosen(path: str, body: dict[str, Any]) -> bool:
+        payload = (body.get("metadata") or {}).get("event_payload") or {}
+        return (
+            path == "/api/chat.postMessage"
+            and payload.get("event") == event
+            and f"/{namespace}/" in str(payload.get("workflow_id"))
+        )
+
+    return chosen
+
+
+def test_kill_9_while_slack_takes_a_reply_still_sends_each_transition_once(
     notified: Notified, api: httpx.Client, kube: Kube, namespace: str
 ) -> None:
+    """Between approval and completion, at the worst moment: Slack has posted the approval's
+    reply, and Headwind dies before it hears so (and before it can note it)."""
     standin = notified.standin
-    # Watched after the patch, the first health check 10 s later: the kill lands while the
-    # workflow waits for it. (A kill while an activity runs costs that activity's 60 s
-    # start-to-close timeout before Temporal tries it again.)
-    repository = _deploy(
-        notified,
-        api,
-        kube,
-        namespace,
-        {"headwind.sh/auto-rollback": "true", "headwind.sh/rollback-timeout": "200s"},
-    )
-    message, request = _approve_from_slack(notified, api, kube, namespace, repository)
-    wait_for(
-        lambda: _phase(api, namespace, request),
-        lambda phase: phase == "Monitoring",
-        what="the rollout to be watched",
-        timeout=60,
-        interval=0.1,
-    )
-    assert _image(kube, namespace) == f"{repository}:1.1.0"
-    _restart_headwind(notified.dev_env, notified.env, signal.SIGKILL)
-    _wait_phase(api, namespace, request, "Completed")
+    repository = _deploy(notified, api, kube, namespace, {})
+    standin.hold_answer(_is_reply(namespace, "update.approved"))
+    try:
+        message, request = _approve_from_slack(notified, api, kube, namespace, repository)
+        assert standin.held.wait(60), "the approval's reply never reached Slack"
+        _restart_headwind(notified.dev_env, notified.env, signal.SIGKILL)
+    finally:
+        standin.release()
+    # Temporal tries the notification again once its attempt's 60 s start-to-close timeout is
+    # over; the retry finds the reply in the thread instead of posting it again.
+    _wait_phase(api, namespace, request, "Completed", timeout=150)
     wait_for(
         lambda: _messages(standin, namespace),
         lambda messages: "update.completed" in [_event(m) for m in messages],
@@ -461,6 +467,11 @@ def test_kill_9_between_approval_and_completion_sends_each_transition_once(
     )
     time.sleep(1)
     _one_message_per_transition(standin, namespace, message, SLACK_EVENTS)
+    assert any(
+        call.body.get("ts") == message["ts"]
+        for call in standin.called("/api/conversations.replies")
+    ), "the retry looked into the thread"
+    assert _image(kube, namespace) == f"{repository}:1.1.0"
     history = json.loads(
         kube.apps.read_namespaced_deployment(name="web", namespace=namespace).metadata.annotations[
             "headwind.sh/update-history"
