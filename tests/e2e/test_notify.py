@@ -8,7 +8,8 @@ recorded message exactly as Slack sends them (a form-encoded, signed `block_acti
 The environment's own Headwind is restarted once for this module with the notification
 settings (and once more afterwards without them, so later modules find the environment as
 `headwind dev up` left it). A second Headwind next to it would not do: the registry notifies
-the environment's API, so the pushes would never reach the second one.
+the environment's API, so the pushes would never reach the second one, and polling the same
+task queue, both would run the same workflows, half of the activities without the settings.
 """
 
 from __future__ import annotations
@@ -316,7 +317,7 @@ def _updates_of(standin: slack_standin.StandIn, ts: str) -> int:
 
 
 def _approve_from_slack(
-    notified: Notified, api: httpx.Client, kube: Kube, namespace: str, repository: str
+    notified: Notified, api: httpx.Client, namespace: str, repository: str
 ) -> tuple[dict[str, Any], str]:
     """Push 1.1.0, wait for the request's buttons, press Approve; returns message and request."""
     _push(f"{repository}:1.1.0")
@@ -375,12 +376,12 @@ def test_slack_approval_patches_updates_the_message_and_threads_the_rest(
     response_url = f"{standin.url}{RESPONSE_PATH}{uuid.uuid4().hex}"
     click = _block_actions(message, "headwind_approve", response_url)
     forged = [
-        ("a signature made with another secret", {"secret": "not-the-signing-secret"}),
-        ("a replay signed six minutes ago", {"age": 360.0}),
+        ("a signature made with another secret", "not-the-signing-secret", 0.0),
+        ("a replay signed six minutes ago", None, 360.0),
     ]
     calls_before = _calls_about(standin, namespace)
-    for what, how in forged:
-        refused = _click(notified, click, **how)  # type: ignore[arg-type]
+    for what, secret, age in forged:
+        refused = _click(notified, click, secret=secret, age=age)
         assert refused.status_code == 401, what
     time.sleep(2)  # what a wrongly accepted click would have started by now
     assert _phase(api, namespace, request) == "Pending"
@@ -451,7 +452,7 @@ def test_kill_9_while_slack_takes_a_reply_still_sends_each_transition_once(
     repository = _deploy(notified, api, kube, namespace, {})
     standin.hold_answer(_is_reply(namespace, "update.approved"))
     try:
-        message, request = _approve_from_slack(notified, api, kube, namespace, repository)
+        message, request = _approve_from_slack(notified, api, namespace, repository)
         assert standin.held.wait(60), "the approval's reply never reached Slack"
         _restart_headwind(notified.dev_env, notified.env, signal.SIGKILL)
     finally:
