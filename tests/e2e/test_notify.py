@@ -50,10 +50,13 @@ HOOK_PATH = "/hooks/headwind"
 RESPONSE_PATH = "/actions/T0HEADWIND/"
 TEAM = "T0HEADWIND"
 APPROVER = "U0ALICE"
+"""In the stand-in's user group S0APPROVERS, the only approvers this Headwind accepts."""
+BYSTANDER = "U0BOB"
 SETTINGS = (
     "HEADWIND_SLACK_BOT_TOKEN",
     "HEADWIND_SLACK_SIGNING_SECRET",
     "HEADWIND_SLACK_CHANNEL",
+    "HEADWIND_SLACK_APPROVERS",
     "HEADWIND_SLACK_API_URL",
     "HEADWIND_NOTIFY_WEBHOOK_URL",
     "HEADWIND_NOTIFY_WEBHOOK_SECRET",
@@ -111,6 +114,7 @@ def notified(dev_env: DevStatus) -> Iterator[Notified]:
             "HEADWIND_SLACK_BOT_TOKEN": "xoxb-e2e-" + secrets.token_hex(8),
             "HEADWIND_SLACK_SIGNING_SECRET": signing_secret,
             "HEADWIND_SLACK_CHANNEL": "#deploys",
+            "HEADWIND_SLACK_APPROVERS": "S0APPROVERS",
             "HEADWIND_SLACK_API_URL": standin.api_url,
             "HEADWIND_NOTIFY_WEBHOOK_URL": standin.url + HOOK_PATH,
             "HEADWIND_NOTIFY_WEBHOOK_SECRET": webhook_secret,
@@ -240,12 +244,15 @@ def _request_message(standin: slack_standin.StandIn, namespace: str) -> dict[str
     return found[0]
 
 
-def _block_actions(message: dict[str, Any], action_id: str, response_url: str) -> dict[str, Any]:
-    """The interaction payload Slack sends when `APPROVER` presses a button of `message`."""
+def _block_actions(
+    message: dict[str, Any], action_id: str, response_url: str, user: str = APPROVER
+) -> dict[str, Any]:
+    """The interaction payload Slack sends when `user` presses a button of `message`."""
     button = _buttons(message)[action_id]
+    handle = str(slack_standin.USERS[user]["name"])
     return {
         "type": "block_actions",
-        "user": {"id": APPROVER, "username": "alice", "name": "alice", "team_id": TEAM},
+        "user": {"id": user, "username": handle, "name": handle, "team_id": TEAM},
         "api_app_id": "A0HEADWIND",
         "token": "unused-verification-token",
         "container": {
@@ -387,6 +394,18 @@ def test_slack_approval_patches_updates_the_message_and_threads_the_rest(
     assert _phase(api, namespace, request) == "Pending"
     assert _image(kube, namespace) == f"{repository}:1.0.0"
     assert _calls_about(standin, namespace) == calls_before, "a refused click said nothing"
+
+    outsider_url = f"{standin.url}{RESPONSE_PATH}{uuid.uuid4().hex}"
+    outsider = _block_actions(message, "headwind_approve", outsider_url, user=BYSTANDER)
+    assert _click(notified, outsider).status_code == 200
+    told = wait_for(
+        lambda: _answers(standin, outsider_url),
+        bool,
+        what="the answer to a click by someone not on HEADWIND_SLACK_APPROVERS",
+        timeout=30,
+    )
+    assert [answer["text"] for answer in told] == ["You are not one of Headwind's Slack approvers."]
+    assert _phase(api, namespace, request) == "Pending"
 
     assert _click(notified, click).status_code == 200
     wait_for(
