@@ -84,8 +84,9 @@ class Notified:
 
 def _restart_headwind(dev_env: DevStatus, env: dict[str, str], signum: int) -> None:
     """Stop the environment's Headwind with `signum`; `dev up` starts it again with `env`."""
-    pid = read_status(Path(dev_env.state_dir)).processes["headwind"].pid
-    if pid is not None:
+    process = read_status(Path(dev_env.state_dir)).processes["headwind"]
+    pid = process.pid
+    if process.running and pid is not None:
         os.kill(pid, signum)
         wait_for(
             lambda: Path(f"/proc/{pid}").exists(),
