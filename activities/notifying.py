@@ -8,7 +8,9 @@ activity or lookup. Teams and the generic webhook get one message per transition
 
 Retries: Temporal retries the activity while a sink fails for a reason that may pass. Sinks
 that already took the notification are remembered in the activity's heartbeat details, which
-Temporal hands to the next attempt, so a retry never posts twice. When the last attempt still
+Temporal hands to the next attempt, so a retry never posts twice. An attempt that died before
+its heartbeat left (kill -9 while Slack answered) is covered for thread replies: a retry looks
+for the event id in the thread first. When the last attempt still
 fails, or the failure is permanent, the failure is counted, logged and turned into a Warning
 Event, and the activity completes: a failing sink never fails the update.
 """
@@ -159,12 +161,16 @@ class NotifyActivities:
                 progress.mark(_SLACK_POSTED)
             return
         if not progress.step(_SLACK_POSTED):
-            await client.post(
-                first.channel,
-                slack.reply(notification, link_set),
-                metadata=slack.metadata(notification),
-                thread=first,
-            )
+            # An earlier attempt that died between Slack's answer and its heartbeat left no
+            # trace here, but its reply carries the event id: look before posting again.
+            retried = activity.info().attempt > 1
+            if not (retried and await client.has_reply(first, content.event_id(notification))):
+                await client.post(
+                    first.channel,
+                    slack.reply(notification, link_set),
+                    metadata=slack.metadata(notification),
+                    thread=first,
+                )
             progress.mark(_SLACK_POSTED)
         if not progress.step(_SLACK_UPDATED):
             await client.update(first, slack.request(notification, link_set))

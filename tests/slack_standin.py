@@ -3,7 +3,9 @@
 A real HTTP server on loopback, in its own thread, answering the methods Headwind calls the way
 Slack's API reference documents them (`ok`, `channel` as an ID, `ts`, `message`), and
 recording every call so tests can read back exactly what was posted. `rate_limit(n)` makes
-the next n Web API calls answer 429 with `Retry-After: 1`, as Slack does.
+the next n Web API calls answer 429 with `Retry-After: 1`, as Slack does. `hold_answer` keeps
+the answer to one chosen call back (Slack has taken it; the caller waits) until `release`, so a
+test can kill the caller in between.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +46,10 @@ class StandIn:
     """Status code to answer on a non-Slack path (Teams, webhook), default 200."""
     failures: dict[str, int] = field(default_factory=dict)
     """How many more calls to a non-Slack path answer 503 before `answers` applies."""
+    held: threading.Event = field(default_factory=threading.Event)
+    """Set once the call chosen with `hold_answer` arrived (and was taken)."""
+    _hold: Callable[[str, dict[str, Any]], bool] | None = None
+    _released: threading.Event = field(default_factory=threading.Event)
     _limited: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -55,8 +61,30 @@ class StandIn:
     def rate_limit(self, times: int) -> None:
         self._limited = times
 
+    def hold_answer(self, chosen: Callable[[str, dict[str, Any]], bool]) -> None:
+        """Take the first call `chosen(path, body)` picks, but answer it only at `release`."""
+        self._hold = chosen
+
+    def release(self) -> None:
+        self._released.set()
+
+    def pause(self, path: str, body: dict[str, Any]) -> None:
+        """Called before answering: waits here if this is the held call."""
+        with self._lock:
+            chosen = self._hold is not None and self._hold(path, body)
+            if chosen:
+                self._hold = None
+        if chosen:
+            self.held.set()
+            self._released.wait(120)
+
     def called(self, path: str) -> list[Call]:
-        return [call for call in self.calls if call.path == path]
+        return [call for call in list(self.calls) if call.path == path]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Copies of every posted message as it is now, oldest first (safe while serving)."""
+        with self._lock:
+            return [json.loads(json.dumps(message)) for message in self.messages.values()]
 
     def handle(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         with self._lock:
@@ -81,6 +109,16 @@ class StandIn:
                     return 200, {}, {"ok": False, "error": "message_not_found"}
                 updated.update(text=body.get("text", ""), blocks=body.get("blocks", []))
                 return 200, {}, {"ok": True, "channel": CHANNEL_ID, "ts": body["ts"]}
+            if path == "/api/conversations.replies":
+                parent = str(body.get("ts"))
+                if body.get("channel") != CHANNEL_ID or parent not in self.messages:
+                    return 200, {}, {"ok": False, "error": "thread_not_found"}
+                thread = [
+                    message
+                    for ts, message in self.messages.items()
+                    if ts == parent or message.get("thread_ts") == parent
+                ]
+                return 200, {}, {"ok": True, "messages": thread, "has_more": False}
             if path == "/api/users.info":
                 user = USERS.get(str(body.get("user")))
                 if user is None:
@@ -127,14 +165,18 @@ def running() -> Iterator[StandIn]:
         def _answer(self, path: str, body: dict[str, Any], raw: bytes) -> None:
             standin.calls.append(Call(path, body, dict(self.headers.items()), raw))
             code, headers, answer = standin.handle(path, body)
+            standin.pause(path, body)
             data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
-            self.send_response(code)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(code)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the caller is gone (a test killed it while its answer was held)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

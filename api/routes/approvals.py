@@ -3,26 +3,29 @@
 Opening a link (GET) only shows the request and a confirmation form; nothing changes until
 the form is posted, because mail scanners and chat unfurlers open links on their own. A link
 that was altered, has expired, or whose request is no longer pending gets a page that says
-so and changes nothing. The approver is the name typed on the page (the UI has no login yet).
-Pages are never cached, framed or given as a referrer: the token in the URL is the credential.
+so and changes nothing. The approver is the authenticated user when `HEADWIND_UI_AUTH_MODE`
+is on (in `token` mode also allowed by RBAC to patch the workload, as for the REST API), and
+only in `none` mode the name typed on the page. Pages are never cached, framed or given as a
+referrer: the token in the URL is the credential.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
-from api import audit
+from api import audit, auth
 from api.bodies import read_bounded
 from api.deps import ServicesDep, UpdatesDep
 from clients.temporal import operations
 from headwind import validation
 from headwind.models import ApprovalIn, Phase, RejectIn, UpdateStatus
 from headwind.notifications import content, links
+from headwind.settings import AuthMode
 
 __all__ = ["MAX_FORM_BYTES", "router"]
 
@@ -102,8 +105,60 @@ def _decided(update: UpdateStatus) -> HTMLResponse:
     )
 
 
-def _form(claim: links.Claim, update: UpdateStatus) -> str:
+async def _user(
+    request: Request, services: ServicesDep, reviewer: auth.Reviewer
+) -> auth.User | HTMLResponse:
+    """Who opens the link, as the auth mode says; a page saying what is missing otherwise."""
+    try:
+        return await auth.current_user(request, services, reviewer)
+    except HTTPException as error:
+        if error.status_code != status.HTTP_401_UNAUTHORIZED:
+            return _page(
+                "Headwind cannot tell who you are", _p(str(error.detail)), error.status_code
+            )
+        if services.settings.ui_auth_mode is AuthMode.TOKEN:
+            here = html.escape(quote(request.url.path, safe="/"), quote=True)
+            signin = html.escape("/signin?" + urlencode({"next": request.url.path}), quote=True)
+            return _page(
+                "Sign in first",
+                _p("Deciding needs to know who you are. Nothing was changed.")
+                + f'<p><a href="{signin}">Sign in to Headwind</a>, or '
+                + f'<a href="{here}">open this link again</a> if you already have.</p>',
+                status.HTTP_401_UNAUTHORIZED,
+            )
+        return _page(
+            "Who are you?",
+            _p(str(error.detail)) + _p("Nothing was changed."),
+            status.HTTP_401_UNAUTHORIZED,
+        )
+
+
+async def _refused(
+    reviewer: auth.Reviewer, user: auth.User, update: UpdateStatus
+) -> HTMLResponse | None:
+    """A page when RBAC does not let `user` patch the workload (`token` mode), else None."""
+    try:
+        allowed, why = await auth.may(reviewer, user, "patch", update.workload)
+    except HTTPException as error:
+        return _page("Headwind cannot check your permissions", _p(str(error.detail)), 503)
+    if allowed:
+        return None
+    because = f" ({why})" if why else ""
+    return _page(
+        "Not allowed",
+        _p(f"{user.name} may not {auth.permission('patch', update.workload)}{because}.")
+        + _p("Nothing was changed."),
+        status.HTTP_403_FORBIDDEN,
+    )
+
+
+def _form(claim: links.Claim, update: UpdateStatus, user: auth.User) -> str:
     verb = "Approve" if claim.action is links.LinkAction.APPROVE else "Reject"
+    who = (
+        "<p><label>Your name<br><input name=approver required maxlength=253></label></p>"
+        if user.mode is AuthMode.NONE
+        else _p(f"You decide as {user.name}.")
+    )
     reason = (
         "<p><label>Reason (optional)<br><textarea name=reason rows=3 cols=50></textarea>"
         "</label></p>"
@@ -113,51 +168,97 @@ def _form(claim: links.Claim, update: UpdateStatus) -> str:
     return (
         _facts(update)
         + "<form method=post>"
-        + "<p><label>Your name<br><input name=approver required maxlength=253></label></p>"
+        + who
         + reason
         + f"<p><button type=submit>{verb}</button></p></form>"
     )
 
 
 @router.get("/approvals/{token}", response_class=HTMLResponse)
-async def confirm(token: str, services: ServicesDep, updates: UpdatesDep) -> HTMLResponse:
+async def confirm(
+    token: str,
+    request: Request,
+    services: ServicesDep,
+    updates: UpdatesDep,
+    reviewer: auth.ReviewerDep,
+) -> HTMLResponse:
     """Show what a signed link would decide, with a form to confirm it."""
     claim = _claim(token, services)
     if isinstance(claim, HTMLResponse):
         return claim
+    user = await _user(request, services, reviewer)
+    if isinstance(user, HTMLResponse):
+        return user
     try:
         update = await updates.status(claim.namespace, claim.name)
     except operations.NotFoundError:
         return _page("Unknown request", _p("This update request no longer exists."), 404)
     if update.workflow_id != claim.workflow_id or update.phase is not Phase.PENDING:
         return _decided(update)
+    refused = await _refused(reviewer, user, update)
+    if refused is not None:
+        return refused
     verb = "Approve" if claim.action is links.LinkAction.APPROVE else "Reject"
-    return _page(f"{verb} this update?", _form(claim, update))
+    return _page(f"{verb} this update?", _form(claim, update, user))
+
+
+def _approver(form: dict[str, list[str]], user: auth.User) -> str:
+    """Who decides: the authenticated user, or in `none` mode the name typed on the page."""
+    typed = (form.get("approver") or [""])[0].strip()
+    if user.mode is not AuthMode.NONE:
+        if typed:
+            raise ValueError(
+                f"identity comes from authentication (HEADWIND_UI_AUTH_MODE={user.mode.value}), "
+                "not from the form"
+            )
+        return user.name
+    approver = validation.actor(typed)
+    if not approver:
+        raise ValueError("Type your name.")
+    return approver
 
 
 @router.post("/approvals/{token}", response_class=HTMLResponse)
 async def act(
-    token: str, request: Request, services: ServicesDep, updates: UpdatesDep
+    token: str,
+    request: Request,
+    services: ServicesDep,
+    updates: UpdatesDep,
+    reviewer: auth.ReviewerDep,
 ) -> HTMLResponse:
     """Carry out the decision a signed link names, as the person who confirmed it."""
     claim = _claim(token, services)
     if isinstance(claim, HTMLResponse):
         return claim
+    user = await _user(request, services, reviewer)
+    if isinstance(user, HTMLResponse):
+        audit.record_external(
+            claim.action.value,
+            actor="unauthenticated",
+            target=f"{claim.namespace}/{claim.name}",
+            outcome="unauthenticated",
+            via="link",
+        )
+        return user
     form = parse_qs((await read_bounded(request, MAX_FORM_BYTES)).decode(errors="replace"))
     try:
-        approver = validation.actor((form.get("approver") or [""])[0].strip())
+        approver = _approver(form, user)
         typed_reason = (form.get("reason") or [""])[0].strip()
         reason = validation.reason(typed_reason) if typed_reason else None
     except ValueError as error:
         return _page("Check the form", _p(str(error)), status.HTTP_400_BAD_REQUEST)
-    if not approver:
-        return _page("Check the form", _p("Type your name."), status.HTTP_400_BAD_REQUEST)
     action = claim.action.value
     target = f"{claim.namespace}/{claim.name}"
     try:
         current = await updates.status(claim.namespace, claim.name)
         if current.workflow_id != claim.workflow_id:
             return _decided(current)
+        refused = await _refused(reviewer, user, current)
+        if refused is not None:
+            audit.record_external(
+                action, actor=approver, target=target, outcome="forbidden", via="link"
+            )
+            return refused
         if claim.action is links.LinkAction.APPROVE:
             result = await updates.approve(
                 claim.namespace, claim.name, ApprovalIn(approver=approver)

@@ -28,7 +28,7 @@ from clients.notify import slack as slack_client
 from clients.notify.errors import SinkError
 from clients.temporal import operations
 from headwind.models import ApprovalIn, RejectIn
-from headwind.notifications import slack
+from headwind.notifications import content, slack
 from headwind.settings import Settings
 
 __all__ = ["MAX_BODY_BYTES", "get_slack", "router"]
@@ -125,7 +125,7 @@ async def decide(
         audit.record_external(
             action, actor=decision.identity, target=target, outcome="refused", **extra
         )
-        await _tell(client, decision, f"Nothing done: {error}")
+        await _tell(client, decision, await _already_decided(updates, decision, error))
     except operations.DeadlineExceededError as error:
         outcome = "recorded" if error.recorded else "timed-out"
         audit.record_external(
@@ -141,6 +141,20 @@ async def decide(
         audit.record_external(
             action, actor=decision.identity, target=target, outcome=result.phase.value, **extra
         )
+
+
+async def _already_decided(
+    updates: Updates, decision: slack.Decision, refusal: operations.WrongPhaseError
+) -> str:
+    """What the clicking user reads: the request's phase now and who decided, if anyone."""
+    try:
+        current = await updates.status(decision.namespace, decision.name)
+    except (operations.NotFoundError, operations.TemporalUnavailableError):
+        return f"Nothing done: {refusal}"
+    who = content.decided_by(current)
+    said = f"Already decided: update request {decision.namespace}/{decision.name} is "
+    said += current.phase.value + (f", {who}" if who else "")
+    return slack.mentions(said) + ". Nothing done."
 
 
 async def _allowed(

@@ -1,6 +1,7 @@
 """Slack's Web API through slack_sdk's async client, and its request signatures.
 
-Posting, threading and updating messages (`chat.postMessage`, `chat.update`), looking up who
+Posting, threading and updating messages (`chat.postMessage`, `chat.update`), finding a reply
+an interrupted attempt already posted (`conversations.replies`), looking up who
 clicked (`users.info`, `usergroups.users.list`), and answering a click privately through its
 `response_url`. Rate limits (HTTP 429 with `Retry-After`) are waited out by slack_sdk's own
 retry handler. `verify_signature` checks `X-Slack-Signature` with slack_sdk's verifier, which
@@ -9,6 +10,7 @@ also refuses a request timestamped more than five minutes away (a replay).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +27,8 @@ from headwind.models import SlackThread
 from headwind.notifications import slack
 
 __all__ = ["DEFAULT_API_URL", "SlackClient", "verify_signature"]
+
+log = logging.getLogger("headwind.notifications")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 3
@@ -98,6 +102,26 @@ class SlackClient:
         except _TRANSPORT as error:
             raise _failure("chat.postMessage", error) from error
         return SlackThread(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    async def has_reply(self, thread: SlackThread, event_id: str) -> bool:
+        """Whether the thread already holds the reply of `event_id` (its message metadata).
+
+        Needs `channels:history` (`groups:history` in private channels); without it, or when
+        Slack cannot answer, the answer is False and the caller posts.
+        """
+        try:
+            response = await self._web.conversations_replies(
+                channel=thread.channel, ts=thread.ts, include_all_metadata=True, limit=200
+            )
+        except _TRANSPORT as error:
+            failure = _failure("conversations.replies", error)
+            log.warning("cannot look for a reply in Slack thread %s: %s", thread.ts, failure)
+            return False
+        for message in response.get("messages") or ():
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("event_id") == event_id and message.get("ts") != thread.ts:
+                return True
+        return False
 
     async def update(self, thread: SlackThread, message: slack.Message) -> None:
         """Replace the text and blocks of a posted message (its buttons go with them)."""

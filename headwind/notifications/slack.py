@@ -28,6 +28,7 @@ __all__ = [
     "Message",
     "decision",
     "escape",
+    "mentions",
     "metadata",
     "outcome",
     "reply",
@@ -87,7 +88,7 @@ def escape(text: str) -> str:
 _SLACK_USER = re.compile(r"\bslack:([UW][A-Z0-9]{2,20})\b")
 
 
-def _mentions(text: str) -> str:
+def mentions(text: str) -> str:
     """Escaped text where an approver recorded as `slack:<user id>` becomes a mention."""
     return _SLACK_USER.sub(r"<@\1>", escape(text))
 
@@ -116,7 +117,7 @@ def _fields(notification: Notification) -> Block:
     return {
         "type": "section",
         "fields": [
-            {"type": "mrkdwn", "text": f"*{escape(label)}*\n{_mentions(value)}"}
+            {"type": "mrkdwn", "text": f"*{escape(label)}*\n{mentions(value)}"}
             for label, value in rows
         ],
     }
@@ -183,7 +184,7 @@ def reply(notification: Notification, links: content.Links) -> Message:
         text += f" — {escape(said)}"
     who = content.decided_by(status)
     if who and notification.event in {NotificationEvent.APPROVED, NotificationEvent.REJECTED}:
-        text += f" ({_mentions(who)})"
+        text += f" ({mentions(who)})"
     blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     line = _link_line(links, decide=False)
     if line is not None:

@@ -225,6 +225,50 @@ async def test_a_retry_does_not_post_again(
     assert len(standin.called("/teams")) == 2  # Teams: the failed try and the good one
 
 
+INTERRUPTED = [
+    pytest.param(True, True, 0, id="the reply arrived: not posted again"),
+    pytest.param(True, False, 1, id="the reply never arrived: posted"),
+    pytest.param(False, True, 1, id="Slack cannot show the thread: posted"),
+]
+
+
+@pytest.mark.parametrize(("readable", "arrived", "posts"), INTERRUPTED)
+async def test_a_retry_after_a_lost_heartbeat_looks_for_its_reply(
+    standin: slack_standin.StandIn, senders: Senders, readable: bool, arrived: bool, posts: int
+) -> None:
+    """The attempt before died after Slack took the reply but before it could heartbeat."""
+    activities = NotifyActivities(settings_for(standin), senders)
+    first = await notify(activities, NotificationEvent.REQUEST_CREATED, Phase.PENDING)
+    assert first.slack_thread is not None
+    thread = first.slack_thread
+    if not readable:
+        # Slack refuses the read (no `channels:history`): the stand-in knows no such channel.
+        thread = SlackThread(channel="C0ELSEWHERE", ts=thread.ts)
+    if arrived:
+        await notify(activities, NotificationEvent.APPROVED, Phase.APPROVED, thread)
+    replies_before = len(standin.called("/api/chat.postMessage"))
+
+    retry = environment(attempt=2)
+    await notify(activities, NotificationEvent.APPROVED, Phase.APPROVED, thread, env=retry)
+
+    assert len(standin.called("/api/chat.postMessage")) - replies_before == posts
+    assert len(standin.called("/api/conversations.replies")) == 1
+    event_ids = [
+        message["metadata"]["event_payload"]["event_id"] for message in standin.messages.values()
+    ]
+    expected = 1 if readable else arrived + posts
+    assert event_ids.count(f"{STATUS.workflow_id}/update.approved") == expected
+
+
+async def test_a_first_attempt_posts_without_looking(
+    standin: slack_standin.StandIn, senders: Senders
+) -> None:
+    activities = NotifyActivities(settings_for(standin), senders)
+    first = await notify(activities, NotificationEvent.REQUEST_CREATED, Phase.PENDING)
+    await notify(activities, NotificationEvent.APPROVED, Phase.APPROVED, first.slack_thread)
+    assert standin.called("/api/conversations.replies") == []
+
+
 async def test_the_last_attempt_gives_up_without_failing_the_update(
     standin: slack_standin.StandIn, senders: Senders
 ) -> None:

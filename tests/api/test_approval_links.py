@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from api import auth
 from headwind import naming
 from headwind.notifications import links
 from tests.api.api_support import REQUEST, build, client
 from tests.api.decisions_support import DecidingUpdates
+from tests.api.test_auth_modes import PATCHER, READER, FakeReviewer
 
 SECRET = b"link-secret"
 WORKFLOW = naming.update_workflow_id("team", REQUEST)
@@ -141,3 +143,86 @@ async def test_without_a_link_secret_links_are_off() -> None:
         response = await http.get(link())
     assert response.status_code == 404
     assert updates.calls == []
+
+
+def _authenticating(mode: str, updates: DecidingUpdates) -> Any:
+    api = api_with(updates, ui_auth_mode=mode)
+    reviewer = FakeReviewer()
+    api.app.dependency_overrides[auth.get_reviewer] = lambda: reviewer
+    return api
+
+
+AUTHENTICATED = [
+    pytest.param("simple", {"X-User": "alice"}, {}, "alice", id="simple: X-User"),
+    pytest.param("proxy", {"X-Forwarded-User": "bob"}, {}, "bob", id="proxy: its header"),
+    pytest.param(
+        "token", {}, {auth.TOKEN_COOKIE: "patcher-token"}, PATCHER, id="token: signed-in patcher"
+    ),
+]
+
+
+@pytest.mark.parametrize(("mode", "headers", "cookies", "who"), AUTHENTICATED)
+async def test_with_an_auth_mode_the_authenticated_user_decides(
+    mode: str, headers: dict[str, str], cookies: dict[str, str], who: str
+) -> None:
+    updates = DecidingUpdates()
+    async with client(_authenticating(mode, updates)) as http:
+        http.cookies.update(cookies)
+        page = await http.get(link(), headers=headers)
+        named = await http.post(link(), content=b"approver=mallory", headers={**FORM, **headers})
+        done = await http.post(link(), content=b"", headers={**FORM, **headers})
+    assert page.status_code == 200
+    assert f"You decide as {who}." in page.text
+    assert "name=approver" not in page.text
+    assert named.status_code == 400, "a typed name never stands in for the authenticated user"
+    assert "identity comes from authentication" in named.text
+    assert done.status_code == 200
+    assert f"Thank you, {who}." in done.text
+    assert next(c for c in updates.calls if c[0] == "approve")[1].approver == who
+
+
+REFUSED = [
+    pytest.param("simple", {}, {}, 401, "Who are you?", id="simple: no X-User"),
+    pytest.param("proxy", {"X-User": "bob"}, {}, 401, "Who are you?", id="proxy: no proxy header"),
+    pytest.param("token", {}, {}, 401, "Sign in first", id="token: not signed in"),
+    pytest.param(
+        "token", {}, {auth.TOKEN_COOKIE: "forged"}, 401, "Sign in first", id="token: bad token"
+    ),
+    pytest.param(
+        "token",
+        {},
+        {auth.TOKEN_COOKIE: "reader-token"},
+        403,
+        "Not allowed",
+        id="token: may not patch the workload",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mode", "headers", "cookies", "code", "title"), REFUSED)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_with_an_auth_mode_nobody_else_decides(
+    mode: str,
+    headers: dict[str, str],
+    cookies: dict[str, str],
+    code: int,
+    title: str,
+    method: str,
+) -> None:
+    updates = DecidingUpdates()
+    async with client(_authenticating(mode, updates)) as http:
+        http.cookies.update(cookies)
+        response = await http.request(method, link(), content=b"", headers={**FORM, **headers})
+    assert response.status_code == code
+    assert f"<h1>{title}</h1>" in response.text
+    assert "Nothing was changed" in response.text
+    assert "<form" not in response.text
+    assert "approve" not in updates.acted()
+
+
+async def test_sign_in_first_leads_back_to_the_link() -> None:
+    updates = DecidingUpdates()
+    async with client(_authenticating("token", updates)) as http:
+        response = await http.get(link())
+    assert f'href="/signin?next={link().replace("/", "%2F")}"' in response.text
+    assert READER not in response.text

@@ -38,6 +38,7 @@ PRODUCTION: dict[str, Any] = {
     "notifications": {
         "secretName": "headwind-notifications",
         "slackChannel": "#deploys",
+        "slackApprovers": ["U024BE7LH", "S0614TZR7"],
         "webhookUrl": "https://hooks.example.com/headwind",
     },
     "ingress": {
@@ -240,6 +241,11 @@ REFUSED = [
     pytest.param({"auth": {"mode": "basic"}}, "/auth/mode", id="unknown auth mode"),
     pytest.param({"watchNamespaces": ["Team_A"]}, "/watchNamespaces/0", id="not a namespace name"),
     pytest.param({"image": {"digest": "latest"}}, "/image/digest", id="not a digest"),
+    pytest.param(
+        {"notifications": {"slackApprovers": ["@alice"]}},
+        "/notifications/slackApprovers/0",
+        id="not a Slack user or user-group ID",
+    ),
 ]
 
 
@@ -290,3 +296,10 @@ def test_app_version_is_headwind_s_version() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert chart["appVersion"] == project["version"]
+
+
+def test_slack_approvers_reach_the_setting_that_accepts_them() -> None:
+    (_, container), *_ = _headwind_containers(render(PRODUCTION))
+    value = _env(container)["HEADWIND_SLACK_APPROVERS"]["value"]
+    assert value == "U024BE7LH,S0614TZR7"
+    assert Settings(slack_approvers=value).slack_approvers == ("U024BE7LH", "S0614TZR7")

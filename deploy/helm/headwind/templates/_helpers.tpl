@@ -154,6 +154,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - name: HEADWIND_SLACK_CHANNEL
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.notifications.slackApprovers }}
+- name: HEADWIND_SLACK_APPROVERS
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- with .Values.notifications.webhookUrl }}
 - name: HEADWIND_NOTIFY_WEBHOOK_URL
   value: {{ . | quote }}
