@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -31,12 +31,14 @@ from clients.kube import events
 from clients.kube.client import Kube, KubeError, resource_path
 from clients.notify.errors import SinkError
 from clients.notify.senders import Senders
-from clients.notify.slack import SlackClient
 from headwind import names
 from headwind.models import Notification, NotificationResult, SlackThread, UpdateStatus
 from headwind.notifications import content, links, routing, slack, teams, webhook
 from headwind.settings import Settings
 from metrics import notifications as metrics
+
+if TYPE_CHECKING:
+    from clients.notify.slack import SlackClient
 
 __all__ = ["BAD_ANNOTATION_REASON", "FAILED_REASON", "NotifyActivities"]
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from clients.notify.http import TeamsClient, WebhookClient
-from clients.notify.slack import SlackClient
 from headwind.settings import Settings
+
+if TYPE_CHECKING:
+    from clients.notify.slack import SlackClient
 
 __all__ = ["HTTP_TIMEOUT_SECONDS", "Senders", "open_senders", "slack_client"]
 
@@ -31,6 +34,8 @@ def slack_client(settings: Settings) -> SlackClient | None:
     """The bot's Slack client, or None without `HEADWIND_SLACK_BOT_TOKEN`."""
     if settings.slack_bot_token is None:
         return None
+    from clients.notify.slack import SlackClient  # slack_sdk is loaded only when configured
+
     return SlackClient(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
 
 

@@ -6,25 +6,25 @@ clicked (`users.info`, `usergroups.users.list`), and answering a click privately
 `response_url`. Rate limits (HTTP 429 with `Retry-After`) are waited out by slack_sdk's own
 retry handler. `verify_signature` checks `X-Slack-Signature` with slack_sdk's verifier, which
 also refuses a request timestamped more than five minutes away (a replay).
+
+slack_sdk and aiohttp (about 50 MiB together) are imported when a client is made or a
+signature checked, not with this module: a Headwind without Slack never loads them.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
-
-import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.signature import Clock, SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+from typing import TYPE_CHECKING, Any
 
 from clients.notify.errors import SinkError
 from headwind.models import SlackThread
 from headwind.notifications import slack
+
+if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
 
 __all__ = ["DEFAULT_API_URL", "SlackClient", "verify_signature"]
 
@@ -56,6 +56,8 @@ _PERMANENT = frozenset(
 
 
 def _failure(method: str, error: Exception) -> SinkError:
+    from slack_sdk.errors import SlackApiError
+
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", "")) if error.response is not None else ""
         status = error.response.status_code if error.response is not None else 0
@@ -64,15 +66,24 @@ def _failure(method: str, error: Exception) -> SinkError:
     return SinkError("slack", f"{method}: {error}", retryable=True)
 
 
-_TRANSPORT: tuple[type[Exception], ...] = (SlackApiError, aiohttp.ClientError, TimeoutError)
+@functools.cache
+def _transport() -> tuple[type[Exception], ...]:
+    """What a call to Slack raises when it did not go through."""
+    import aiohttp
+    from slack_sdk.errors import SlackApiError
+
+    return (SlackApiError, aiohttp.ClientError, TimeoutError)
 
 
 class SlackClient:
     """One bot token's view of Slack."""
 
     def __init__(self, token: str, *, base_url: str | None = None, timeout: int = 15) -> None:
+        from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+        from slack_sdk.web.async_client import AsyncWebClient
+
         url = base_url or DEFAULT_API_URL
-        self._web = AsyncWebClient(
+        self._web: AsyncWebClient = AsyncWebClient(
             token=token,
             base_url=url if url.endswith("/") else url + "/",
             timeout=timeout,
@@ -99,7 +110,7 @@ class SlackClient:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except _TRANSPORT as error:
+        except _transport() as error:
             raise _failure("chat.postMessage", error) from error
         return SlackThread(channel=str(response["channel"]), ts=str(response["ts"]))
 
@@ -113,7 +124,7 @@ class SlackClient:
             response = await self._web.conversations_replies(
                 channel=thread.channel, ts=thread.ts, include_all_metadata=True, limit=200
             )
-        except _TRANSPORT as error:
+        except _transport() as error:
             failure = _failure("conversations.replies", error)
             log.warning("cannot look for a reply in Slack thread %s: %s", thread.ts, failure)
             return False
@@ -129,14 +140,14 @@ class SlackClient:
             await self._web.chat_update(
                 channel=thread.channel, ts=thread.ts, text=message.text, blocks=list(message.blocks)
             )
-        except _TRANSPORT as error:
+        except _transport() as error:
             raise _failure("chat.update", error) from error
 
     async def user_name(self, user_id: str) -> str:
         """A user's display name (else real name, else handle); empty when Slack won't say."""
         try:
             response = await self._web.users_info(user=user_id)
-        except _TRANSPORT:
+        except _transport():
             return ""
         user = response.get("user") or {}
         profile = user.get("profile") or {}
@@ -149,12 +160,15 @@ class SlackClient:
         """The user IDs of a user group (needs `usergroups:read`)."""
         try:
             response = await self._web.usergroups_users_list(usergroup=group_id)
-        except _TRANSPORT as error:
+        except _transport() as error:
             raise _failure("usergroups.users.list", error) from error
         return frozenset(str(user) for user in response.get("users") or ())
 
     async def respond(self, response_url: str, text: str) -> None:
         """An ephemeral answer to the person who clicked (only they see it)."""
+        import aiohttp
+        from slack_sdk.webhook.async_client import AsyncWebhookClient
+
         webhook = AsyncWebhookClient(response_url, timeout=self._timeout)
         try:
             response = await webhook.send(
@@ -166,14 +180,6 @@ class SlackClient:
             raise SinkError("slack", f"response_url: HTTP {response.status_code}", retryable=False)
 
 
-class _FixedClock(Clock):
-    def __init__(self, now: float) -> None:
-        self._now = now
-
-    def now(self) -> float:
-        return self._now
-
-
 def verify_signature(
     signing_secret: str, body: bytes, headers: Mapping[str, str], *, now: float | None = None
 ) -> bool:
@@ -182,5 +188,11 @@ def verify_signature(
     signature = headers.get("x-slack-signature")
     if not timestamp or not signature or not timestamp.isdigit():
         return False
-    clock = _FixedClock(time.time() if now is None else now)
-    return SignatureVerifier(signing_secret, clock=clock).is_valid(body, timestamp, signature)
+    from slack_sdk.signature import Clock, SignatureVerifier
+
+    class _FixedClock(Clock):
+        def now(self) -> float:
+            return time.time() if now is None else now
+
+    verifier = SignatureVerifier(signing_secret, clock=_FixedClock())
+    return verifier.is_valid(body, timestamp, signature)

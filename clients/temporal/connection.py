@@ -10,7 +10,6 @@ import os
 from collections.abc import Mapping
 
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
@@ -58,7 +57,12 @@ async def connect(settings: Settings) -> Client:
     """
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     tls = _tls(settings)
-    interceptors: list[Interceptor] = [TracingInterceptor()] if tracing_enabled() else []
+    interceptors: list[Interceptor] = []
+    if tracing_enabled():
+        # Imported only then: OpenTelemetry is not loaded into a process that does not trace.
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+
+        interceptors.append(TracingInterceptor())
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
