@@ -162,7 +162,14 @@ class UpdateWorkflow:
             self._busy = asyncio.ensure_future(signal)
         elif not busy:
             await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
-        await self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
+        applying = self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
+        if self._direct:
+            # Recorded while the PATCH is under way, not before it: the Event and the metrics
+            # only inform, and the PATCH is what the update is waiting for.
+            recorded = asyncio.ensure_future(applying)
+        else:
+            await applying
+            recorded = None
         result = await self._apply(
             ApplyInput(
                 workload=proposal.workload,
@@ -176,6 +183,8 @@ class UpdateWorkflow:
                 snapshot=evaluation.snapshot if self._direct and self._still_fresh() else None,
             )
         )
+        if recorded is not None:
+            await recorded
         if result.stale:
             await self._finish(Phase.STALE, "stale", result.message)
             return
