@@ -29,6 +29,7 @@ __all__ = [
     "AuthMode",
     "LogFormat",
     "LogLevel",
+    "MetricsBackend",
     "Settings",
     "SettingsError",
     "check_api_exposure",
@@ -80,6 +81,23 @@ class LogFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+
+
+class MetricsBackend(StrEnum):
+    """Where the web UI's observability page reads Headwind's metrics over time."""
+
+    AUTO = "auto"
+    """Whichever backend answers at `HEADWIND_METRICS_BACKEND_URL` (probed at start); no URL
+    means no backend."""
+    NONE = "none"
+    """No backend, even with a URL: the page shows a live snapshot of this process's
+    `/metrics`."""
+    PROMETHEUS = "prometheus"
+    """Prometheus's HTTP query API (PromQL)."""
+    VICTORIAMETRICS = "victoriametrics"
+    """VictoriaMetrics's Prometheus-compatible query API (PromQL)."""
+    INFLUXDB = "influxdb"
+    """InfluxDB 1.x's `/query` endpoint (InfluxQL), fed by Prometheus `remote_write`."""
 
 
 class Settings(BaseSettings):
@@ -147,6 +165,37 @@ class Settings(BaseSettings):
     worker_metrics_port: Port | None = 9102
     """Port of `headwind worker`'s `/metrics` (a worker without the API has no other HTTP
     server); `none` turns it off."""
+
+    # --- Metrics over time (the web UI's observability page) ---------------------------------
+
+    metrics_backend: MetricsBackend = MetricsBackend.AUTO
+    """`auto`, `none`, `prometheus`, `victoriametrics` or `influxdb`: the time-series database
+    that scrapes (or receives) Headwind's metrics, for the charts of the web UI's
+    observability page. `auto` asks the URL what it is; without a backend the page shows a
+    live snapshot of this process's `/metrics`."""
+
+    metrics_backend_url: str | None = None
+    """Base URL of that backend (`http://prometheus:9090`, `http://victoria-metrics:8428`,
+    `http://influxdb:8086`). Unset: no backend."""
+
+    metrics_backend_database: str = "prometheus"
+    """InfluxDB only: the database Prometheus `remote_write` writes Headwind's metrics to
+    (`/api/v1/prom/write?db=<database>`); `prometheus` is the name InfluxDB's own guide
+    uses."""
+
+    metrics_backend_username: str | None = None
+    """User name for HTTP basic auth at the backend (an InfluxDB user, or a proxy in front of
+    Prometheus or VictoriaMetrics); unset sends no credentials."""
+
+    metrics_backend_password: SecretStr | None = None
+    """Password of `HEADWIND_METRICS_BACKEND_USERNAME` (never logged or shown)."""
+
+    metrics_backend_timeout: durations.Duration = Field(
+        default=timedelta(seconds=5), gt=timedelta(0), le=timedelta(minutes=1)
+    )
+    """Deadline of each call to the backend (the probe at start, every query), in seconds
+    or as a duration; a page whose backend is slower shows the live snapshot instead of
+    waiting. At most a minute."""
 
     # --- Kubernetes -----------------------------------------------------------------------
 
@@ -363,10 +412,23 @@ class Settings(BaseSettings):
             raise ValueError(f"not registry hosts (host or host:port): {', '.join(map(repr, bad))}")
         return hosts
 
-    @field_validator("log_level", "log_format", "ui_auth_mode", mode="before")
+    @field_validator("log_level", "log_format", "ui_auth_mode", "metrics_backend", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_backend", mode="before")
+    @classmethod
+    def _no_backend_is_a_choice(cls, value: Any) -> Any:
+        # As for the auth mode: the environment's `none` arrives as None, and means "none".
+        return MetricsBackend.NONE if value is None else value
+
+    @field_validator("metrics_backend_database")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        if not value.strip() or any(ord(c) < 32 for c in value):
+            raise ValueError("an InfluxDB database name must be printable and not empty")
+        return value
 
     @field_validator("ui_auth_mode", mode="before")
     @classmethod
@@ -382,7 +444,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an HTTP header name")
         return value
 
-    @field_validator("temporal_ui_url", "public_url", "notify_webhook_url", "slack_api_url")
+    @field_validator(
+        "temporal_ui_url",
+        "public_url",
+        "notify_webhook_url",
+        "slack_api_url",
+        "metrics_backend_url",
+    )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.fullmatch(value):
@@ -394,6 +462,20 @@ class Settings(BaseSettings):
         if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
             raise ValueError(
                 "HEADWIND_TEMPORAL_TLS_CERT and HEADWIND_TEMPORAL_TLS_KEY must be set together"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_backend_has_a_url(self) -> Self:
+        named = self.metrics_backend not in (MetricsBackend.AUTO, MetricsBackend.NONE)
+        if named and self.metrics_backend_url is None:
+            raise ValueError(
+                f"HEADWIND_METRICS_BACKEND={self.metrics_backend.value} needs "
+                "HEADWIND_METRICS_BACKEND_URL"
+            )
+        if self.metrics_backend_password is not None and self.metrics_backend_username is None:
+            raise ValueError(
+                "HEADWIND_METRICS_BACKEND_PASSWORD needs HEADWIND_METRICS_BACKEND_USERNAME"
             )
         return self
 

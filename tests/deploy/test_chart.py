@@ -40,6 +40,12 @@ PRODUCTION: dict[str, Any] = {
         "slackChannel": "#deploys",
         "webhookUrl": "https://hooks.example.com/headwind",
     },
+    "metricsBackend": {
+        "kind": "prometheus",
+        "url": "http://prometheus-operated.monitoring:9090",
+        "username": "headwind",
+        "secretName": "headwind-metrics-backend",
+    },
     "ingress": {
         "enabled": True,
         "className": "nginx",
