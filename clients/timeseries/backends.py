@@ -185,6 +185,9 @@ class Connection:
                 "start": f"{span.start.timestamp():.3f}",
                 "end": f"{span.end.timestamp():.3f}",
                 "step": f"{span.step.total_seconds():g}",
+                # VictoriaMetrics otherwise moves start and end onto multiples of the step
+                # (for its cache), which leaves the newest samples out; Prometheus ignores it.
+                "nocache": "1",
             },
         )
         total_query = queries.promql_total(metric, span)

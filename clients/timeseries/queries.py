@@ -7,9 +7,10 @@ shown (`headwind_updates_pending`) is read from Temporal and every replica repor
 count.
 
 InfluxDB holds what Prometheus `remote_write` sends it: one measurement per metric name, the
-sample in the field `value`, labels as tags. Its counters' increases are differences of each
-series' last value per step (`non_negative_difference`, so a restart's reset is not a negative
-increase), summed over series in an outer query.
+sample in the field `value`, labels as tags. A counter's increase is the sum of the differences
+between each series' consecutive samples (`non_negative_difference`, so a restart's reset is
+not a negative increase), per step in an outer query: exact, with no extrapolation, and there
+as soon as a series has two samples.
 """
 
 from __future__ import annotations
@@ -116,11 +117,11 @@ def influxql(metric: Metric, span: Span) -> str:
             f'SELECT max("{INFLUX_FIELD}") FROM {measurement} WHERE {where} '
             f"GROUP BY time({step}) fill(none)"
         )
-    # One step earlier than the span, so that its first step has a value to differ from.
+    # From one step earlier than the span, so that its first sample has one to differ from.
     before = f"time > {_epoch_ns(span.start - span.step)} AND {end}"
     per_series = (
-        f'SELECT non_negative_difference(last("{INFLUX_FIELD}")) AS "increase" '
-        f"FROM {measurement} WHERE {before} GROUP BY time({step}), *"
+        f'SELECT non_negative_difference("{INFLUX_FIELD}") AS "increase" '
+        f"FROM {measurement} WHERE {before} GROUP BY *"
     )
     return (
         f'SELECT sum("increase") FROM ({per_series}) WHERE {where} GROUP BY time({step}) fill(none)'

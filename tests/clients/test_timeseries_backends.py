@@ -179,6 +179,7 @@ async def test_prometheus_is_asked_for_the_span_and_its_steps() -> None:
         "start": f"{end - 6 * 3600:.3f}",
         "end": f"{end:.3f}",
         "step": "360",
+        "nocache": "1",
     }
     assert asked["/api/v1/query"] == {
         "query": "sum(increase(headwind_webhook_events_total[21600s]))",

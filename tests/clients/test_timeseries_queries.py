@@ -50,14 +50,14 @@ def test_influxql_gauge() -> None:
     )
 
 
-def test_influxql_counter_differs_per_series_from_one_step_before() -> None:
+def test_influxql_counter_sums_each_series_differences_from_one_step_before() -> None:
     start = END_NS - 3600 * 1_000_000_000
     before = start - 60 * 1_000_000_000
     assert queries.influxql(EVENTS, HOUR) == (
         'SELECT sum("increase") FROM ('
-        'SELECT non_negative_difference(last("value")) AS "increase" '
+        'SELECT non_negative_difference("value") AS "increase" '
         f'FROM "headwind_webhook_events_total" WHERE time > {before} AND time <= {END_NS} '
-        "GROUP BY time(60s), *"
+        "GROUP BY *"
         f") WHERE time > {start} AND time <= {END_NS} GROUP BY time(60s) fill(none)"
     )
 
