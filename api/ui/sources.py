@@ -99,6 +99,8 @@ class View:
     """The backend the cards were read from (`prometheus`, …); None for the live snapshot."""
     warning: bool = False
     """The note explains why a configured backend is not used (or holds nothing)."""
+    window: str | None = None
+    """How far back the charts reach (`1h`); None without charts."""
 
 
 def snapshot_totals() -> dict[str, float]:
@@ -232,7 +234,13 @@ def _backend_view(probe: timeseries.Probe, span: Span, readings: list[timeseries
             "is it scraping (or receiving) this process's /metrics?"
         )
     assert probe.backend is not None
-    return View(cards=cards, note=note, backend=probe.backend.value, warning=not holds_any)
+    return View(
+        cards=cards,
+        note=note,
+        backend=probe.backend.value,
+        warning=not holds_any,
+        window=window,
+    )
 
 
 async def start(settings: Settings) -> MetricsSource:
