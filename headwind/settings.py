@@ -45,6 +45,7 @@ _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
 _URL = re.compile(r"https?://\S+", re.ASCII)
 _SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,20}", re.ASCII)
 """A Slack user (`U…`, `W…` on Enterprise Grid) or user-group (`S…`) ID."""
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@", re.ASCII)
 _REGISTRY_HOST = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:]+\](:[0-9]{1,5})?", re.ASCII)
 
 Port = Annotated[int, Field(ge=1, le=65_535)]
@@ -176,7 +177,8 @@ class Settings(BaseSettings):
 
     metrics_backend_url: str | None = None
     """Base URL of that backend (`http://prometheus:9090`, `http://victoria-metrics:8428`,
-    `http://influxdb:8086`). Unset: no backend."""
+    `http://influxdb:8086`). Unset: no backend. It is logged and shown on the page, so it may
+    not carry credentials: see `HEADWIND_METRICS_BACKEND_USERNAME`."""
 
     metrics_backend_database: str = "prometheus"
     """InfluxDB only: the database Prometheus `remote_write` writes Headwind's metrics to
@@ -423,6 +425,17 @@ class Settings(BaseSettings):
         # As for the auth mode: the environment's `none` arrives as None, and means "none".
         return MetricsBackend.NONE if value is None else value
 
+    @field_validator("metrics_backend_url")
+    @classmethod
+    def _no_credentials_in_the_url(cls, value: str | None) -> str | None:
+        # The URL is logged and shown on the observability page; a password in it would be too.
+        if value is not None and "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError(
+                "put credentials in HEADWIND_METRICS_BACKEND_USERNAME and _PASSWORD, not in "
+                "the URL (it is logged and shown in the web UI)"
+            )
+        return value
+
     @field_validator("metrics_backend_database")
     @classmethod
     def _database_name(cls, value: str) -> str:
@@ -581,7 +594,10 @@ def _describe(error: ValidationError) -> str:
 
 def _show_input(value: Any) -> str:
     # Durations are parsed before they are range-checked; show them as a person wrote them.
-    return repr(durations.to_text(value) if isinstance(value, timedelta) else value)
+    if isinstance(value, timedelta):
+        return repr(durations.to_text(value))
+    # A URL's `user:password@` stays out of error messages, as secrets do.
+    return repr(_USERINFO.sub("…@", value) if isinstance(value, str) else value)
 
 
 if __name__ == "__main__":

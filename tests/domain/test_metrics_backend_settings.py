@@ -61,6 +61,8 @@ INVALID = [
                  id="named-without-url"),
     pytest.param({"METRICS_BACKEND_URL": "prometheus:9090"}, "not an http(s) URL",
                  id="url-without-scheme"),
+    pytest.param({"METRICS_BACKEND_URL": "http://reader:s3cret@influxdb:8086"},
+                 "not in the URL", id="credentials-in-the-url"),
     pytest.param({"METRICS_BACKEND_PASSWORD": "pw"}, "needs HEADWIND_METRICS_BACKEND_USERNAME",
                  id="password-without-user"),
     pytest.param({"METRICS_BACKEND_TIMEOUT": "0"}, "HEADWIND_METRICS_BACKEND_TIMEOUT",
@@ -80,7 +82,22 @@ def test_invalid(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], mes
         _read(monkeypatch, variables)
 
 
-def test_the_password_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_at_sign_in_the_path_is_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://proxy:8080/prometheus/@team"
+    assert _read(monkeypatch, {"METRICS_BACKEND_URL": url}).metrics_backend_url == url
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        pytest.param({"METRICS_BACKEND_PASSWORD": "s3cret"}, id="password-setting"),
+        pytest.param({"METRICS_BACKEND_URL": "http://reader:s3cret@influxdb:8086"},
+                     id="password-in-the-url"),
+    ],
+)  # fmt: skip
+def test_the_password_is_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]
+) -> None:
     with pytest.raises(settings.SettingsError) as error:
-        _read(monkeypatch, {"METRICS_BACKEND_PASSWORD": "s3cret"})
+        _read(monkeypatch, variables)
     assert "s3cret" not in str(error.value)
