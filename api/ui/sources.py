@@ -184,18 +184,29 @@ class MetricsSource:
             )
         span = Span.ending_now(window)
         try:
-            async with asyncio.timeout(self.timeout):
-                readings = await asyncio.gather(
-                    *(self.connection.read(headline.metric, span) for headline in HEADLINES)
-                )
-        except (timeseries.BackendError, TimeoutError) as exc:
-            why = str(exc) or f"no answer within {self.timeout:g}s"
-            return _snapshot_view(
-                f"{probe.name} at {probe.url} did not answer ({why}): showing a live snapshot "
-                "of this process's /metrics instead.",
-                warning=True,
+            # A task group, so that the first failure cancels the other reads.
+            async with asyncio.timeout(self.timeout), asyncio.TaskGroup() as group:
+                reads = [
+                    group.create_task(self.connection.read(headline.metric, span))
+                    for headline in HEADLINES
+                ]
+        except TimeoutError:
+            why = f"no answer within {self.timeout:g}s"
+        except ExceptionGroup as failures:
+            refused, other = failures.split(timeseries.BackendError)
+            if other is not None:
+                # A fault of ours, not the backend's: logged in full, and still not a broken page.
+                log.error("reading the metrics backend failed", exc_info=other)
+            why = (
+                str(refused.exceptions[0]) if refused is not None else "an unexpected error, logged"
             )
-        return _backend_view(probe, span, readings)
+        else:
+            return _backend_view(probe, span, [read.result() for read in reads])
+        return _snapshot_view(
+            f"{probe.name} at {probe.url} did not answer ({why}): showing a live snapshot "
+            "of this process's /metrics instead.",
+            warning=True,
+        )
 
     async def aclose(self) -> None:
         if self.connection is not None:

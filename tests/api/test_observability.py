@@ -131,6 +131,40 @@ async def test_a_backend_that_stops_answering_falls_back() -> None:
     assert "Prometheus at http://metrics.test:9090 did not answer" in page
 
 
+@pytest.mark.parametrize(
+    ("failing", "why"),
+    [
+        pytest.param(timeseries.BackendError("rollbacks: refused"), "rollbacks: refused",
+                     id="one-query-refused"),
+        pytest.param(KeyError("a fault of ours"), "an unexpected error, logged",
+                     id="a-bug-is-logged"),
+    ],
+)  # fmt: skip
+async def test_one_failed_read_falls_back_whole(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failing: Exception,
+    why: str,
+) -> None:
+    source = _source(prometheus())
+    await source.check()
+    assert source.connection is not None
+    read = source.connection.read
+
+    async def one_fails(metric: timeseries.Metric, span: timeseries.Span) -> timeseries.Reading:
+        if metric.name == "headwind_rollbacks_total":
+            raise failing
+        return await read(metric, span)
+
+    monkeypatch.setattr(source.connection, "read", one_fails)
+    with caplog.at_level(logging.ERROR, logger=sources.__name__):
+        page = (await _page(source)).text
+    assert _backend_of(page) == "none"
+    assert f"did not answer ({why})" in page
+    logged = [r for r in caplog.records if r.name == sources.__name__]
+    assert len(logged) == (0 if isinstance(failing, timeseries.BackendError) else 1)
+
+
 async def test_a_slow_backend_falls_back_within_the_deadline() -> None:
     backend = prometheus()
 
