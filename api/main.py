@@ -20,7 +20,7 @@ from api import errors, metrics
 from api.deps import Services
 from api.explaining import RegistryTags
 from api.routes import approvals, health, slack, updates, webhooks, workloads
-from api.ui import pages
+from api.ui import pages, sources
 from clients import temporal
 from clients.credentials import PullSecrets
 from clients.kube.client import Kube
@@ -60,6 +60,8 @@ def create_app(
             index=index if index is not None else ImageIndex(),
             tags=RegistryTags(registries.oci, registries.helm, PullSecrets(kube_client)),
         )
+        # The observability page's metrics backend, probed once here (it logs what it found).
+        app.state.metrics_source = await sources.start(settings)
         refresher = asyncio.create_task(metrics.refresh_forever(client))
         try:
             yield
@@ -68,6 +70,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
             await registries.aclose()
+            await app.state.metrics_source.aclose()
             if kube is None:
                 kube_client.close()
 

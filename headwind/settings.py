@@ -29,6 +29,7 @@ __all__ = [
     "AuthMode",
     "LogFormat",
     "LogLevel",
+    "MetricsBackend",
     "Settings",
     "SettingsError",
     "check_api_exposure",
@@ -44,6 +45,7 @@ _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
 _URL = re.compile(r"https?://\S+", re.ASCII)
 _SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,20}", re.ASCII)
 """A Slack user (`U…`, `W…` on Enterprise Grid) or user-group (`S…`) ID."""
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@", re.ASCII)
 _REGISTRY_HOST = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:]+\](:[0-9]{1,5})?", re.ASCII)
 
 Port = Annotated[int, Field(ge=1, le=65_535)]
@@ -80,6 +82,23 @@ class LogFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+
+
+class MetricsBackend(StrEnum):
+    """Where the web UI's observability page reads Headwind's metrics over time."""
+
+    AUTO = "auto"
+    """Whichever backend answers at `HEADWIND_METRICS_BACKEND_URL` (probed at start); no URL
+    means no backend."""
+    NONE = "none"
+    """No backend, even with a URL: the page shows a live snapshot of this process's
+    `/metrics`."""
+    PROMETHEUS = "prometheus"
+    """Prometheus's HTTP query API (PromQL)."""
+    VICTORIAMETRICS = "victoriametrics"
+    """VictoriaMetrics's Prometheus-compatible query API (PromQL)."""
+    INFLUXDB = "influxdb"
+    """InfluxDB 1.x's `/query` endpoint (InfluxQL), fed by Prometheus `remote_write`."""
 
 
 class Settings(BaseSettings):
@@ -152,6 +171,38 @@ class Settings(BaseSettings):
     """Workflows the worker keeps in memory between their tasks. An update finishes in one or
     two tasks, so a small cache costs little replay and keeps the process small after a burst
     of updates; raise it when many updates wait (approvals, timers) and get signals often."""
+
+    # --- Metrics over time (the web UI's observability page) ---------------------------------
+
+    metrics_backend: MetricsBackend = MetricsBackend.AUTO
+    """`auto`, `none`, `prometheus`, `victoriametrics` or `influxdb`: the time-series database
+    that scrapes (or receives) Headwind's metrics, for the charts of the web UI's
+    observability page. `auto` asks the URL what it is; without a backend the page shows a
+    live snapshot of this process's `/metrics`."""
+
+    metrics_backend_url: str | None = None
+    """Base URL of that backend (`http://prometheus:9090`, `http://victoria-metrics:8428`,
+    `http://influxdb:8086`). Unset: no backend. It is logged and shown on the page, so it may
+    not carry credentials: see `HEADWIND_METRICS_BACKEND_USERNAME`."""
+
+    metrics_backend_database: str = "prometheus"
+    """InfluxDB only: the database Prometheus `remote_write` writes Headwind's metrics to
+    (`/api/v1/prom/write?db=<database>`); `prometheus` is the name InfluxDB's own guide
+    uses."""
+
+    metrics_backend_username: str | None = None
+    """User name for HTTP basic auth at the backend (an InfluxDB user, or a proxy in front of
+    Prometheus or VictoriaMetrics); unset sends no credentials."""
+
+    metrics_backend_password: SecretStr | None = None
+    """Password of `HEADWIND_METRICS_BACKEND_USERNAME` (never logged or shown)."""
+
+    metrics_backend_timeout: durations.Duration = Field(
+        default=timedelta(seconds=5), gt=timedelta(0), le=timedelta(minutes=1)
+    )
+    """Deadline of each call to the backend (the probe at start, every query), in seconds
+    or as a duration; a page whose backend is slower shows the live snapshot instead of
+    waiting. At most a minute."""
 
     # --- Kubernetes -----------------------------------------------------------------------
 
@@ -368,10 +419,34 @@ class Settings(BaseSettings):
             raise ValueError(f"not registry hosts (host or host:port): {', '.join(map(repr, bad))}")
         return hosts
 
-    @field_validator("log_level", "log_format", "ui_auth_mode", mode="before")
+    @field_validator("log_level", "log_format", "ui_auth_mode", "metrics_backend", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_backend", mode="before")
+    @classmethod
+    def _no_backend_is_a_choice(cls, value: Any) -> Any:
+        # As for the auth mode: the environment's `none` arrives as None, and means "none".
+        return MetricsBackend.NONE if value is None else value
+
+    @field_validator("metrics_backend_url")
+    @classmethod
+    def _no_credentials_in_the_url(cls, value: str | None) -> str | None:
+        # The URL is logged and shown on the observability page; a password in it would be too.
+        if value is not None and "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError(
+                "put credentials in HEADWIND_METRICS_BACKEND_USERNAME and _PASSWORD, not in "
+                "the URL (it is logged and shown in the web UI)"
+            )
+        return value
+
+    @field_validator("metrics_backend_database")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        if not value.strip() or any(ord(c) < 32 for c in value):
+            raise ValueError("an InfluxDB database name must be printable and not empty")
+        return value
 
     @field_validator("ui_auth_mode", mode="before")
     @classmethod
@@ -387,7 +462,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an HTTP header name")
         return value
 
-    @field_validator("temporal_ui_url", "public_url", "notify_webhook_url", "slack_api_url")
+    @field_validator(
+        "temporal_ui_url",
+        "public_url",
+        "notify_webhook_url",
+        "slack_api_url",
+        "metrics_backend_url",
+    )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.fullmatch(value):
@@ -399,6 +480,20 @@ class Settings(BaseSettings):
         if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
             raise ValueError(
                 "HEADWIND_TEMPORAL_TLS_CERT and HEADWIND_TEMPORAL_TLS_KEY must be set together"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_backend_has_a_url(self) -> Self:
+        named = self.metrics_backend not in (MetricsBackend.AUTO, MetricsBackend.NONE)
+        if named and self.metrics_backend_url is None:
+            raise ValueError(
+                f"HEADWIND_METRICS_BACKEND={self.metrics_backend.value} needs "
+                "HEADWIND_METRICS_BACKEND_URL"
+            )
+        if self.metrics_backend_password is not None and self.metrics_backend_username is None:
+            raise ValueError(
+                "HEADWIND_METRICS_BACKEND_PASSWORD needs HEADWIND_METRICS_BACKEND_USERNAME"
             )
         return self
 
@@ -504,7 +599,10 @@ def _describe(error: ValidationError) -> str:
 
 def _show_input(value: Any) -> str:
     # Durations are parsed before they are range-checked; show them as a person wrote them.
-    return repr(durations.to_text(value) if isinstance(value, timedelta) else value)
+    if isinstance(value, timedelta):
+        return repr(durations.to_text(value))
+    # A URL's `user:password@` stays out of error messages, as secrets do.
+    return repr(_USERINFO.sub("…@", value) if isinstance(value, str) else value)
 
 
 if __name__ == "__main__":

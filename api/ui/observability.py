@@ -1,53 +1,60 @@
-"""The observability page: headline numbers and every metric family of this process."""
+"""The observability page: headline numbers over time from a metrics backend, or live.
+
+Where the numbers come from is `api.ui.sources`: a backend probed at start (charts over a
+window of 1h, 6h or 24h), else a snapshot of this process's `/metrics`. Every `headwind_*`
+family of this process is listed below the headlines either way.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from prometheus_client import REGISTRY
-from prometheus_client.exposition import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth import ReviewerDep
 from api.deps import ServicesDep
-from api.ui import rendering
+from api.ui import charts, rendering, sources
 
 router = APIRouter(include_in_schema=False)
 
-HEADLINES = (
-    ("Updates applied", "headwind_updates_applied"),
-    ("Pending approval", "headwind_updates_pending"),
-    ("Rolled back", "headwind_rollbacks"),
-    ("Webhook events", "headwind_webhook_events"),
-    ("Polling errors", "headwind_polling_errors"),
-    ("Failed updates", "headwind_updates_failed"),
-)
-"""(label, metric family) shown at the top of the observability page."""
+WINDOWS = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "24h": timedelta(hours=24)}
+"""The time windows the page offers, by the name in its `window` query parameter."""
+
+Window = Literal["1h", "6h", "24h"]
 
 
-def metric_totals() -> dict[str, float]:
-    """Every family of this process's `/metrics`, its samples summed (`_total` dropped)."""
-    totals: dict[str, float] = {}
-    text = generate_latest(REGISTRY).decode()
-    for family in text_string_to_metric_families(text):
-        value = sum(
-            s.value for s in family.samples if s.name in {family.name, family.name + "_total"}
-        )
-        totals[family.name] = value
-    return totals
+def _source(request: Request) -> sources.MetricsSource:
+    # The lifespan sets it; an app built without one (tests of other pages) has no backend.
+    source = getattr(request.app.state, "metrics_source", None)
+    return source if source is not None else sources.MetricsSource(None)
 
 
 @router.get("/observability", response_class=HTMLResponse)
 @rendering.guarded
 async def observability_page(
-    request: Request, services: ServicesDep, reviewer: ReviewerDep
+    request: Request,
+    services: ServicesDep,
+    reviewer: ReviewerDep,
+    window: Annotated[Window, Query()] = "1h",
 ) -> Response:
-    """Headline numbers from a live snapshot of this process's `/metrics`."""
+    """Headline numbers over time from the metrics backend, or live from `/metrics`."""
     user = await rendering.current_user(request, services, reviewer)
-    totals = metric_totals()
-    headlines = [(label, totals.get(name)) for label, name in HEADLINES]
+    view = await _source(request).view(WINDOWS[window])
+    totals = sources.snapshot_totals()
     families = sorted((k, v) for k, v in totals.items() if k.startswith("headwind_"))
     template = "metrics_cards.html" if request.headers.get("hx-request") else "observability.html"
     return rendering.page(
-        request, template, user, title="Observability", headlines=headlines, families=families
+        request,
+        template,
+        user,
+        title="Observability",
+        view=view,
+        window=window,
+        windows=list(WINDOWS),
+        families=families,
+        chart_width=charts.WIDTH,
+        chart_height=charts.HEIGHT,
+        refresh_seconds=30 if view.backend else 10,
     )

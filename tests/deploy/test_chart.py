@@ -41,6 +41,12 @@ PRODUCTION: dict[str, Any] = {
         "slackApprovers": ["U024BE7LH", "S0614TZR7"],
         "webhookUrl": "https://hooks.example.com/headwind",
     },
+    "metricsBackend": {
+        "kind": "prometheus",
+        "url": "http://prometheus-operated.monitoring:9090",
+        "username": "headwind",
+        "secretName": "headwind-metrics-backend",
+    },
     "ingress": {
         "enabled": True,
         "className": "nginx",

@@ -1,7 +1,8 @@
 """Every value of every enumerated setting starts Headwind, written as documented or in capitals.
 
 `none` is special: the environment's `none` means "unset" for optional settings, but for
-`HEADWIND_UI_AUTH_MODE` it is the documented default, so writing it out must work too.
+`HEADWIND_UI_AUTH_MODE` it is the documented default, and for `HEADWIND_METRICS_BACKEND` a
+choice, so writing it out must work too.
 """
 
 from __future__ import annotations
@@ -12,13 +13,26 @@ from enum import StrEnum
 import pytest
 
 from headwind import settings
-from headwind.settings import AuthMode, LogFormat, LogLevel, Settings, SettingsError
+from headwind.settings import (
+    AuthMode,
+    LogFormat,
+    LogLevel,
+    MetricsBackend,
+    Settings,
+    SettingsError,
+)
 
 ENUMERATED: dict[str, type[StrEnum]] = {
     "ui_auth_mode": AuthMode,
     "log_level": LogLevel,
     "log_format": LogFormat,
+    "metrics_backend": MetricsBackend,
 }
+
+COMPANIONS: dict[str, dict[str, str]] = {
+    "metrics_backend": {"HEADWIND_METRICS_BACKEND_URL": "http://metrics.example:9090"},
+}
+"""Other variables some values need beside them (a named backend needs its URL)."""
 
 CASES = [
     pytest.param(field, member, written, id=f"{field}={written}")
@@ -48,6 +62,8 @@ def test_every_enumerated_setting_is_listed_here() -> None:
 def test_every_value_is_read_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, field: str, member: StrEnum, written: str
 ) -> None:
+    for name, value in COMPANIONS.get(field, {}).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv(settings.env_name(field), written)
     assert getattr(settings.get_settings(), field) is member
 

@@ -168,6 +168,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{ include "headwind.secretEnv" (dict "env" $env "secret" $secret "key" $key) }}
 {{- end }}
 {{- end }}
+{{- with .Values.metricsBackend }}
+{{- if .url }}
+- name: HEADWIND_METRICS_BACKEND
+  value: {{ .kind | quote }}
+- name: HEADWIND_METRICS_BACKEND_URL
+  value: {{ .url | quote }}
+{{- with .database }}
+- name: HEADWIND_METRICS_BACKEND_DATABASE
+  value: {{ . | quote }}
+{{- end }}
+{{- with .username }}
+- name: HEADWIND_METRICS_BACKEND_USERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- with .secretName }}
+{{ include "headwind.secretEnv" (dict "env" "HEADWIND_METRICS_BACKEND_PASSWORD" "secret" . "key" "metrics-backend-password") }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
