@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from headwind import names, ordering
 from headwind.models import OrderingInput, SlotGrant, SlotRelease, SlotRequest
-from headwind.naming import TASK_QUEUE
+from headwind.naming import TASK_QUEUE, slot_task_queue
 
 __all__ = ["ACTIVITIES", "acquire_slot", "is_newer", "release_slot", "request_slot"]
 
@@ -48,13 +48,15 @@ async def request_slot(request: SlotRequest) -> None:
 async def acquire_slot(request: SlotRequest) -> SlotGrant:
     """Ask the slot (starting it when it is not running) and return its answer.
 
-    Asking again for the same update is answered the same way, so a retry is harmless.
+    Asking again for the same update is answered the same way, so a retry is harmless. A
+    slot this starts runs on the slots' own task queue (`naming.slot_task_queue`); one that
+    an update of an earlier version started on the main queue is asked where it runs.
     """
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         names.CONTAINER_SLOT_WORKFLOW,
         None,
         id=request.slot_id,
-        task_queue=activity.info().task_queue or TASK_QUEUE,
+        task_queue=slot_task_queue(activity.info().task_queue or TASK_QUEUE),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=_summary(request.slot_id),
     )
@@ -79,7 +81,7 @@ async def release_slot(release: SlotRelease) -> None:
 
 
 @activity.defn(name=names.IS_NEWER)
-def is_newer(request: OrderingInput) -> bool:
+async def is_newer(request: OrderingInput) -> bool:
     """True when the policy would choose `candidate` over `than` (a manual rollback always wins)."""
     return request.candidate.preempt or ordering.is_newer(request.candidate, request.than)
 

@@ -17,12 +17,24 @@ __all__ = [
     "TASK_QUEUE",
     "request_name",
     "rollback_workflow_id",
+    "slot_task_queue",
     "slot_workflow_id",
     "update_workflow_id",
 ]
 
 TASK_QUEUE = "headwind"
-"""The one task queue every Headwind worker polls."""
+"""The task queue of every workflow and activity but the container slots."""
+
+
+def slot_task_queue(task_queue: str) -> str:
+    """The container slots' own task queue, served by a worker of its own in each process.
+
+    An update waits for its slot's answer inside one of its workflow tasks (a local activity),
+    holding that task's slot in the worker; were the slots on the same queue, a burst of
+    updates could take every task slot and leave none for the slots that must answer them.
+    """
+    return f"{task_queue}-slots"
+
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 _MAX_STEM = 52  # leaves room for "-" + 10 hash characters inside the 63 a label allows

@@ -36,6 +36,7 @@ from clients import temporal
 from clients.kube.client import Kube
 from clients.notify.senders import Senders, open_senders
 from clients.registries import open_registries
+from headwind import naming
 from headwind.index import ImageIndex
 from headwind.settings import Settings
 from metrics import registries as polling_metrics
@@ -46,7 +47,14 @@ from workflows.rollback import RollbackWorkflow
 from workflows.slot import ContainerSlotWorkflow
 from workflows.update import UpdateWorkflow
 
-__all__ = ["WORKFLOWS", "activities_for", "build_worker", "run", "workflow_runner"]
+__all__ = [
+    "WORKFLOWS",
+    "activities_for",
+    "build_slot_worker",
+    "build_worker",
+    "run",
+    "workflow_runner",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +83,21 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=activities_for(kube, polling, notifying, settings),
         activity_executor=executor,
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=(settings or Settings.model_construct()).worker_cached_workflows,
+    )
+
+
+def build_slot_worker(
+    client: Client, *, task_queue: str, settings: Settings | None = None
+) -> Worker:
+    """The worker of the container slots, on their own task queue (`naming.slot_task_queue`):
+    its task slots are never taken by updates waiting for a slot's answer."""
+    return Worker(
+        client,
+        task_queue=naming.slot_task_queue(task_queue),
+        workflows=[ContainerSlotWorkflow],
+        activities=[slots.is_newer],
         workflow_runner=workflow_runner(),
         max_cached_workflows=(settings or Settings.model_construct()).worker_cached_workflows,
     )
@@ -136,6 +159,7 @@ async def run(
     index = ImageIndex()
     tasks: list[asyncio.Task[None]] = []
     temporal_worker: Worker | None = None
+    slot_worker: Worker | None = None
     # The detector starts before the API serves and stops after it (and after the worker),
     # so neither ever sees an index that is no longer kept current.
     registries = open_registries(
@@ -166,6 +190,10 @@ async def run(
                 if not api and worker_metrics_port:
                     start_http_server(worker_metrics_port, addr=settings.metrics_host)
                 tasks.append(asyncio.create_task(temporal_worker.run()))
+                slot_worker = build_slot_worker(
+                    client, task_queue=settings.temporal_task_queue, settings=settings
+                )
+                tasks.append(asyncio.create_task(slot_worker.run()))
                 driver = PollingDriver(
                     client,
                     index,
@@ -208,6 +236,8 @@ async def run(
         finally:
             if temporal_worker is not None:
                 await temporal_worker.shutdown()
+            if slot_worker is not None:
+                await slot_worker.shutdown()
             for task in tasks:
                 task.cancel()  # leader-only tasks run until cancelled; the worker's has ended
                 await asyncio.gather(task, return_exceptions=True)

@@ -87,13 +87,16 @@ class Site:
     @contextlib.asynccontextmanager
     async def worker(self) -> AsyncIterator[None]:
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
-            async with Worker(
-                self.client,
-                task_queue=self.task_queue,
-                workflows=[*serving.WORKFLOWS, FailsAtOnce],
-                activities=[*self.cluster.activities(), *slots.ACTIVITIES],
-                activity_executor=executor,
-                workflow_runner=serving.workflow_runner(),
+            async with (
+                Worker(
+                    self.client,
+                    task_queue=self.task_queue,
+                    workflows=[*serving.WORKFLOWS, FailsAtOnce],
+                    activities=[*self.cluster.activities(), *slots.ACTIVITIES],
+                    activity_executor=executor,
+                    workflow_runner=serving.workflow_runner(),
+                ),
+                serving.build_slot_worker(self.client, task_queue=self.task_queue),
             ):
                 yield
 

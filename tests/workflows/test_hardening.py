@@ -41,13 +41,16 @@ async def harness(
         if activity._Definition.must_from_callable(fn).name not in replaced
     ]
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
-        async with Worker(
-            temporal_env.client,
-            task_queue=task_queue,
-            workflows=list(serving.WORKFLOWS),
-            activities=[*own, *replaced.values(), *slots.ACTIVITIES],
-            activity_executor=executor,
-            workflow_runner=serving.workflow_runner(),
+        async with (
+            Worker(
+                temporal_env.client,
+                task_queue=task_queue,
+                workflows=list(serving.WORKFLOWS),
+                activities=[*own, *replaced.values(), *slots.ACTIVITIES],
+                activity_executor=executor,
+                workflow_runner=serving.workflow_runner(),
+            ),
+            serving.build_slot_worker(temporal_env.client, task_queue=task_queue),
         ):
             yield Harness(temporal_env.client, cluster, task_queue)
 

@@ -80,13 +80,16 @@ async def test_a_webhook_its_workflow_and_the_patch_are_one_trace(
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
-        async with Worker(
-            client,
-            task_queue=task_queue,
-            workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), *slots.ACTIVITIES],
-            activity_executor=executor,
-            workflow_runner=serving.workflow_runner(),
+        async with (
+            Worker(
+                client,
+                task_queue=task_queue,
+                workflows=list(serving.WORKFLOWS),
+                activities=[*cluster.activities(), *slots.ACTIVITIES],
+                activity_executor=executor,
+                workflow_runner=serving.workflow_runner(),
+            ),
+            serving.build_slot_worker(client, task_queue=task_queue),
         ):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://hw") as http:

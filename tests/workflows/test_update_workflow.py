@@ -88,13 +88,16 @@ async def harness(temporal_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
     cluster = FakeCluster()
     task_queue = f"test-{uuid.uuid4().hex}"
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
-        async with Worker(
-            temporal_env.client,
-            task_queue=task_queue,
-            workflows=list(serving.WORKFLOWS),
-            activities=[*cluster.activities(), *slots.ACTIVITIES],
-            activity_executor=executor,
-            workflow_runner=serving.workflow_runner(),
+        async with (
+            Worker(
+                temporal_env.client,
+                task_queue=task_queue,
+                workflows=list(serving.WORKFLOWS),
+                activities=[*cluster.activities(), *slots.ACTIVITIES],
+                activity_executor=executor,
+                workflow_runner=serving.workflow_runner(),
+            ),
+            serving.build_slot_worker(temporal_env.client, task_queue=task_queue),
         ):
             yield Harness(temporal_env.client, cluster, task_queue)
 
@@ -301,7 +304,10 @@ async def test_signal_approval_is_kept_while_no_worker_runs(
         )
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
-        async with worker(executor):
+        async with (
+            worker(executor),
+            serving.build_slot_worker(temporal_env.client, task_queue=task_queue),
+        ):
             await harness.propose("1.1.0")
             await harness.wait_phase("1.1.0", Phase.PENDING)
         # No worker now: an Update could not be delivered, a signal is stored durably.
@@ -310,8 +316,42 @@ async def test_signal_approval_is_kept_while_no_worker_runs(
         )
         await handle.signal(UpdateWorkflow.approve_signal, ApprovalIn(approver="dave"))
         assert cluster.applies == []
-        async with worker(executor):
+        async with (
+            worker(executor),
+            serving.build_slot_worker(temporal_env.client, task_queue=task_queue),
+        ):
             final = await harness.final("1.1.0")
     assert final.phase == Phase.COMPLETED
     assert final.approved_by == "dave"
     assert len(cluster.applies) == 1
+
+
+async def test_more_updates_at_once_than_the_worker_has_task_slots_all_complete(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    # Each update waits for its slot's answer inside one of its own workflow tasks; the slots
+    # answer from their own task queue, so updates holding every task slot cannot starve them.
+    cluster = FakeCluster()
+    task_queue = f"test-{uuid.uuid4().hex}"
+    harnesses = [Harness(temporal_env.client, cluster, task_queue) for _ in range(12)]
+    for harness in harnesses:
+        harness.add(require_approval=False)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
+        async with (
+            Worker(
+                temporal_env.client,
+                task_queue=task_queue,
+                workflows=list(serving.WORKFLOWS),
+                activities=[*cluster.activities(), *slots.ACTIVITIES],
+                activity_executor=executor,
+                workflow_runner=serving.workflow_runner(),
+                max_concurrent_workflow_tasks=2,
+            ),
+            serving.build_slot_worker(temporal_env.client, task_queue=task_queue),
+        ):
+            await asyncio.gather(*(h.propose("1.1.0") for h in harnesses))
+            finals = await asyncio.wait_for(
+                asyncio.gather(*(h.final("1.1.0") for h in harnesses)), timeout=90
+            )
+    assert [f.phase for f in finals] == [Phase.COMPLETED] * len(harnesses)
+    assert len(cluster.applies) == len(harnesses)
