@@ -126,8 +126,9 @@ class Settings(BaseSettings):
     Temporal Cloud this is `<name>.<account>`."""
 
     temporal_task_queue: str = naming.TASK_QUEUE
-    """Task queue every Headwind worker polls. Change it only to run two Headwinds against one
-    Temporal namespace."""
+    """Task queue every Headwind worker polls, with `<queue>-slots` for the container slots
+    (a worker of their own in the same process). Change it only to run two Headwinds against
+    one Temporal namespace."""
 
     temporal_tls: bool = False
     """Connect to Temporal over TLS. Implied when a certificate, CA or API key is set; set it
@@ -167,10 +168,12 @@ class Settings(BaseSettings):
     """Port of `headwind worker`'s `/metrics` (a worker without the API has no other HTTP
     server); `none` turns it off."""
 
-    worker_cached_workflows: int = Field(default=100, ge=1, le=10_000)
-    """Workflows the worker keeps in memory between their tasks. An update finishes in one or
-    two tasks, so a small cache costs little replay and keeps the process small after a burst
-    of updates; raise it when many updates wait (approvals, timers) and get signals often."""
+    worker_cached_workflows: int = Field(default=20, ge=1, le=10_000)
+    """Workflows each of the process's two workers (updates, container slots) keeps in memory
+    between their tasks. An update finishes in one or two tasks, so a small cache costs little
+    replay and keeps the process small after a burst of updates (the workflow cache was most
+    of what a burst left behind); raise it when many updates wait for approvals or timers and
+    are signalled often."""
 
     # --- Metrics over time (the web UI's observability page) ---------------------------------
 
