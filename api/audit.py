@@ -25,7 +25,16 @@ from api.deps import ServicesDep
 from clients.temporal import operations
 from headwind.models import WorkloadRef
 
-__all__ = ["Attempt", "acting_as", "audited", "auditing", "record", "record_external", "request_id"]
+__all__ = [
+    "Attempt",
+    "acting_as",
+    "audited",
+    "auditing",
+    "record",
+    "record_external",
+    "record_invalid_input",
+    "request_id",
+]
 
 _log = logging.getLogger("headwind.audit")
 
@@ -122,9 +131,19 @@ def auditing(action: str) -> Callable[..., Awaitable[Attempt]]:
                 str(exc.detail),
             )
             raise
-        return Attempt(action, user, rid)
+        made = Attempt(action, user, rid)
+        # Kept for the 422 handler: a body refused before the route runs is still audited.
+        request.state.audit_attempt = made
+        return made
 
     return attempt
+
+
+def record_invalid_input(request: Request, reason: str) -> None:
+    """Audit an action whose request FastAPI refused (422) before the route could run."""
+    attempt = getattr(request.state, "audit_attempt", None)
+    if isinstance(attempt, Attempt):
+        record(attempt, "invalid", reason)
 
 
 def acting_as(attempt: Attempt, named: str | None, loc: tuple[str, ...]) -> str:

@@ -135,9 +135,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         ".".join(str(p) for p in e.loc) + f": {e.msg}" for e in errors[:3]
     )  # the first few are enough to read; `errors` has them all
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return _answer(
-        status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid request: {where}{more}", errors=errors
-    )
+    detail = f"invalid request: {where}{more}"
+    # Imported here: `audit` needs `auth`, which answers its own errors through this module.
+    from api import audit
+
+    audit.record_invalid_input(request, detail)
+    return _answer(status.HTTP_422_UNPROCESSABLE_CONTENT, detail, errors=errors)
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -326,3 +326,31 @@ async def test_an_action_outside_the_watched_namespaces_is_audited(
     assert (record["action"], record["user"], record["result"]) == (action, "alice", "forbidden")
     assert "HEADWIND_WATCH_NAMESPACES" in record["reason"]
     assert api.updates.acted() == []
+
+
+REFUSED_BODIES = [
+    pytest.param("reject", f"{U}/team/{REQUEST}/reject", {"reason": 7}, id="reject"),
+    pytest.param("propose", U, {"kind": "deployment", "tag": "2"}, id="propose"),
+    pytest.param("rollback", f"{W}/rollback", {"container": ["app"]}, id="rollback"),
+]
+
+
+@pytest.mark.parametrize(("action", "path", "body"), REFUSED_BODIES)
+async def test_an_action_whose_body_is_refused_before_the_route_is_audited(
+    caplog: pytest.LogCaptureFixture, action: str, path: str, body: Any
+) -> None:
+    api = _build("token")
+    headers = {"Authorization": "Bearer patcher-token", "X-Request-ID": "req-9"}
+    with caplog.at_level("INFO", logger="headwind.audit"):
+        async with client(api) as http:
+            response = await http.post(path, headers=headers, json=body)
+    assert response.status_code == 422, response.text
+    [record] = _audit(caplog)
+    assert (record["action"], record["user"], record["result"], record["request_id"]) == (
+        action,
+        PATCHER,
+        "invalid",
+        "req-9",
+    )
+    assert record["reason"].startswith("invalid request: body")
+    assert action not in api.updates.acted()
