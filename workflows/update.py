@@ -58,8 +58,8 @@ DIRECT_PATCH = "direct-path"
 """Workflow patch id of the shortest command sequence, standing for every earlier patch too
 (one marker instead of several): evaluate, apply and health checks run as local activities;
 the slot is asked by Workflow Update, so a free slot is granted in the same workflow task; an
-update that applies as soon as it holds the slot says so in its request instead of signalling
-"busy"; the apply writes against the object the evaluation read; the slot is released by a
+update that applies as soon as it holds the slot says so in its request, and none signals
+"busy" later; the apply writes against the object the evaluation read; the slot is released by a
 local activity; no notification is scheduled for a workload no sink hears of, and
 notifications carry the routing the evaluation read."""
 
@@ -153,14 +153,18 @@ class UpdateWorkflow:
         if self._superseded_by is not None:
             await self._supersede(self._superseded_by)
             return
-        # With `busy`, the slot has counted this update as applying since the grant.
-        if not busy and self._lean and (self._direct or workflow.patched(BUSY_WITH_APPLY_PATCH)):
+        if self._direct:
+            # No "busy" signal: an update that applies at once asked as busy, and one that
+            # was approved ignores a newcomer's supersede from now on (it has decided), so the
+            # slot only keeps the newcomer waiting until the release, as "busy" would have.
+            pass
+        elif self._lean and workflow.patched(BUSY_WITH_APPLY_PATCH):
             signal = self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
             # Sent along with the PATCH rather than before it: a newcomer the slot hears of
             # first is told to supersede a holder that is applying, which ignores it, and the
             # slot hands on at the release either way.
             self._busy = asyncio.ensure_future(signal)
-        elif not busy:
+        else:
             await self._slot().signal(names.SLOT_BUSY, workflow.info().workflow_id)
         applying = self._transition(Phase.APPLYING, "applying", f"setting {evaluation.new_image}")
         if self._direct:
