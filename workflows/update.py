@@ -126,6 +126,7 @@ class UpdateWorkflow:
             )
         elif self._holding_slot:
             await self._slot().signal(names.SLOT_RELEASE, workflow.info().workflow_id)
+        self._flush_direct()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
 
@@ -256,9 +257,17 @@ class UpdateWorkflow:
         wanted = search_attributes.for_proposal(self._proposal_or_fail())
         return all(present.get(update.key) is not None for update in wanted)
 
+    def _flush_direct(self) -> None:
+        """Before a wait: the phase and repository set since the last one, in one upsert."""
+        if self._direct:
+            self._flush_attributes()
+
     def _flush_attributes(self, *more: temporalio.common.SearchAttributeUpdate[str]) -> None:
         updates = [*self._pending_attributes, *more]
         self._pending_attributes = []
+        if self._direct:
+            # One value per attribute: the last one set.
+            updates = list({update.key.name: update for update in updates}.values())
         if updates:
             workflow.upsert_search_attributes(updates)
 
@@ -309,6 +318,7 @@ class UpdateWorkflow:
                 Phase.WAITING, label, f"waiting for {label} until {until.isoformat()}"
             )
             self._update(waiting_for=f"{label} until {until.isoformat()}")
+            self._flush_direct()
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: self._superseded_by is not None,
@@ -340,6 +350,7 @@ class UpdateWorkflow:
             Phase.PENDING, "awaiting-approval", f"approve or reject before {expires.isoformat()}"
         )
         await self._notify(NotificationEvent.REQUEST_CREATED)
+        self._flush_direct()
         try:
             await workflow.wait_condition(
                 lambda: self._decision is not None or self._superseded_by is not None,
@@ -373,6 +384,7 @@ class UpdateWorkflow:
         last = "no health check yet"
         while workflow.now() < deadline:
             self._update(waiting_for=f"the rollout ({failures} consecutive failed checks)")
+            self._flush_direct()
             await workflow.sleep(period, summary="health check")
             check = HealthInput(
                 workload=proposal.workload,
@@ -541,7 +553,11 @@ class UpdateWorkflow:
         if phase in TERMINAL_PHASES:
             self._update(waiting_for="")
         phase_update = search_attributes.PHASE.value_set(phase.value)
-        if self._lean:
+        if self._direct:
+            # Sent before the next wait: visibility applies a task's upserts together, so
+            # phases passed through within one task were never visible anyway.
+            self._pending_attributes.append(phase_update)
+        elif self._lean:
             self._flush_attributes(phase_update)
         else:
             workflow.upsert_search_attributes([phase_update])
