@@ -39,6 +39,11 @@ class Ports:
     """Temporal frontend (gRPC); the SDK's and CLI's default, so `temporal` commands just work."""
     temporal_ui: int = 8233
     """Temporal Web UI (the CLI's default: gRPC port + 1000)."""
+    temporal_http: int = 7243
+    """Temporal's HTTP API. Pinned like every other port: left to the CLI, it takes a random
+    free port at start, which another component starting at the same moment can take first."""
+    temporal_metrics: int = 7253
+    """Temporal server's own `/metrics` (random when left to the CLI, for the same reason)."""
     etcd: int = 22379
     """etcd client URL (2379 is left free for a real etcd)."""
     etcd_peer: int = 22380

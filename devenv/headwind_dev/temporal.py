@@ -53,6 +53,10 @@ def _process(config: settings.DevSettings) -> processes.ProcessSpec:
             str(config.ports.temporal),
             "--ui-port",
             str(config.ports.temporal_ui),
+            "--http-port",
+            str(config.ports.temporal_http),
+            "--metrics-port",
+            str(config.ports.temporal_metrics),
             "--namespace",
             NAMESPACE,
             # No internet here, and nobody wants the UI to try.
