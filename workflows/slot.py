@@ -61,6 +61,8 @@ class ContainerSlotWorkflow:
         self._last_mail: datetime | None = None
         self._replies: dict[str, SlotGrant | None] = {}
         """Requests that arrived by Workflow Update and are not answered yet (None)."""
+        self._asking: dict[str, int] = {}
+        """How many Workflow Updates wait for each of those answers."""
         self._v2 = False
 
     @workflow.run
@@ -123,11 +125,21 @@ class ContainerSlotWorkflow:
     @workflow.update(name=names.SLOT_ACQUIRE)
     async def acquire(self, req: SlotRequest) -> SlotGrant:
         """A request answered in the same call: granted, superseded, or wait for a signal."""
-        if req.workflow_id not in self._replies:
-            self._replies[req.workflow_id] = None
+        asker = req.workflow_id
+        if asker not in self._replies:
+            self._replies[asker] = None
             self._state.inbox.append((names.SLOT_REQUEST, req))
-        await workflow.wait_condition(lambda: self._replies.get(req.workflow_id) is not None)
-        return self._replies.pop(req.workflow_id, None) or _WAIT
+        # A retried request can arrive while the first still waits: both get the one answer,
+        # which is forgotten once the last of them has it.
+        self._asking[asker] = self._asking.get(asker, 0) + 1
+        try:
+            await workflow.wait_condition(lambda: self._replies.get(asker) is not None)
+            return self._replies.get(asker) or _WAIT
+        finally:
+            self._asking[asker] -= 1
+            if not self._asking[asker]:
+                del self._asking[asker]
+                self._replies.pop(asker, None)
 
     @workflow.signal(name=names.SLOT_BUSY)
     def busy(self, workflow_id: str) -> None:
