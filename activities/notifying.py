@@ -32,7 +32,13 @@ from clients.kube.client import Kube, KubeError, resource_path
 from clients.notify.errors import SinkError
 from clients.notify.senders import Senders
 from headwind import names
-from headwind.models import Notification, NotificationResult, SlackThread, UpdateStatus
+from headwind.models import (
+    Notification,
+    NotificationEvent,
+    NotificationResult,
+    SlackThread,
+    UpdateStatus,
+)
 from headwind.notifications import content, links, routing, slack, teams, webhook
 from headwind.settings import Settings
 from metrics import notifications as metrics
@@ -139,8 +145,18 @@ class NotifyActivities:
     def _deliverable(
         self, route: routing.Route, notification: Notification
     ) -> frozenset[routing.Sink]:
-        """The route's sinks that can be reached: Slack needs a channel or an earlier thread."""
+        """The route's sinks that can be reached: Slack needs a channel or an earlier thread.
+
+        Slack hears of an update that needs approval first from its request, posted with the
+        buttons: a "detected" message given its buttons later by an edit would notify nobody.
+        """
         if route.slack_channel is None and notification.slack_thread is None:
+            return route.sinks - {routing.Sink.SLACK}
+        if (
+            notification.event is NotificationEvent.DETECTED
+            and notification.status.require_approval
+            and notification.slack_thread is None
+        ):
             return route.sinks - {routing.Sink.SLACK}
         return route.sinks
 

@@ -119,6 +119,10 @@ async def notify(
     return result
 
 
+AUTO = {"require_approval": False}
+"""An update applied without approval: Slack hears of it from its first transition."""
+
+
 def counted(name: str, sink: str) -> float:
     return REGISTRY.get_sample_value(name, {"sink": sink}) or 0.0
 
@@ -195,7 +199,7 @@ async def test_an_approval_from_request_to_completion(
 async def test_a_rate_limit_is_waited_out(standin: slack_standin.StandIn, senders: Senders) -> None:
     activities = NotifyActivities(settings_for(standin), senders)
     standin.rate_limit(1)
-    result = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING)
+    result = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING, changes=AUTO)
     assert "slack" in result.sent
     assert len(standin.called("/api/chat.postMessage")) == 2  # the 429, then the post
     assert len(standin.messages) == 1
@@ -210,13 +214,17 @@ async def test_a_retry_does_not_post_again(
     env = environment(attempt=1)
     env.on_heartbeat = lambda *details: heartbeats.append(details[0])
     with pytest.raises(ApplicationError, match="teams: HTTP 503"):
-        await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING, env=env)
+        await notify(
+            activities, NotificationEvent.DETECTED, Phase.EVALUATING, env=env, changes=AUTO
+        )
     assert len(standin.messages) == 1
     assert len(standin.called("/hook")) == 1
 
     standin.answers["/teams"] = 200
     retry = environment(attempt=2, details=[heartbeats[-1]])
-    result = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING, env=retry)
+    result = await notify(
+        activities, NotificationEvent.DETECTED, Phase.EVALUATING, env=retry, changes=AUTO
+    )
     assert result.sent == ("slack", "teams", "webhook")
     assert result.slack_thread is not None
     assert result.slack_thread.ts in standin.messages
@@ -335,7 +343,7 @@ async def test_routing_by_annotations(
 ) -> None:
     kube = FakeKube(annotations)
     activities = NotifyActivities(settings_for(standin), senders, cast(Kube, kube))
-    result = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING)
+    result = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING, changes=AUTO)
     assert result.sent == reached
     assert [p.body["channel"] for p in standin.called("/api/chat.postMessage")] == posted_to
     assert [e["reason"] for e in kube.events] == events
@@ -353,3 +361,18 @@ async def test_no_links_without_a_link_secret(standin: slack_standin.StandIn) ->
         slack.APPROVE_ACTION,
         slack.REJECT_ACTION,
     ]
+
+
+async def test_slack_hears_of_an_update_needing_approval_first_from_its_request(
+    standin: slack_standin.StandIn, senders: Senders
+) -> None:
+    activities = NotifyActivities(settings_for(standin), senders)
+    detected = await notify(activities, NotificationEvent.DETECTED, Phase.EVALUATING)
+    assert detected.sent == ("teams", "webhook")
+    assert detected.slack_thread is None
+    assert standin.called("/api/chat.postMessage") == []
+    request = await notify(activities, NotificationEvent.REQUEST_CREATED, Phase.PENDING)
+    assert "slack" in request.sent
+    (post,) = standin.called("/api/chat.postMessage")
+    assert "thread_ts" not in post.body or post.body["thread_ts"] is None  # a message of its own
+    assert "actions" in [b["type"] for b in post.body["blocks"]]  # posted with its buttons
