@@ -240,16 +240,13 @@ class UpdateWorkflow:
 
     def _still_fresh(self) -> bool:
         """Whether the first evaluation still holds (the slot was granted at once)."""
-        if self._direct:
-            # Only a slot that was free when asked: one handed on by an update that has just
-            # applied comes with a workload that update changed.
-            return self._granted_at_once and workflow.now() - self._evaluated_at_or_now() <= _FRESH
         if not self._lean or self._evaluated_at is None:
             return False
+        # On the direct path only a slot that was free when asked: one handed on by an update
+        # that has just applied comes with a workload that update changed.
+        if self._direct and not self._granted_at_once:
+            return False
         return workflow.now() - self._evaluated_at <= _FRESH
-
-    def _evaluated_at_or_now(self) -> datetime:
-        return self._evaluated_at or workflow.now()
 
     def _started_with_attributes(self) -> bool:
         """Whether the starter set the proposal's search attributes (`propose` does)."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 from collections.abc import Coroutine
 from typing import Any
 
@@ -34,27 +32,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
     return settings
 
 
-def _fewer_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas before the process starts its threads.
-
-    glibc gives threads that allocate at once arenas of their own (up to eight per core), and
-    memory freed in an arena mostly stays with the process: after a burst of updates, the
-    worker's thread pool held tens of MiB that way. Without glibc (musl), nothing to do.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_arena_max = -8  # from glibc's malloc.h
-    mallopt(m_arena_max, arenas)
-
-
 def _serve(main: Coroutine[Any, Any, None]) -> None:
-    _fewer_malloc_arenas()
     # uvloop: the event loop every webhook, API call and Temporal poll of the process runs on;
     # its sockets and callbacks cost a fraction of the standard loop's.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
