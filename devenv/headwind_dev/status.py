@@ -72,7 +72,7 @@ def render_text(status: DevStatus) -> str:
         f"kube-apiserver   {status.kube_apiserver_url}   {status.kubernetes_version or ''}",
         f"Temporal         {status.temporal_address}   namespace {status.temporal_namespace}",
         f"Temporal Web UI  {status.temporal_ui_url}",
-        f"Headwind API     {status.api_url}",
+        f"Headwind web UI  {status.api_url}/   (REST API under /api/v1, OpenAPI at /docs)",
         f"registry         {status.registry}   (anonymous)",
         f"registry         {status.registry_private}   "
         f"(user {status.registry_private_username}, password {status.registry_private_password})",
