@@ -8,6 +8,7 @@ reason) and which request it was (`request_id`, from `X-Request-ID` or made up).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -32,7 +33,6 @@ __all__ = [
     "auditing",
     "record",
     "record_external",
-    "record_invalid_input",
     "request_id",
 ]
 
@@ -132,18 +132,12 @@ def auditing(action: str) -> Callable[..., Awaitable[Attempt]]:
             )
             raise
         made = Attempt(action, user, rid)
-        # Kept for the 422 handler: a body refused before the route runs is still audited.
-        request.state.audit_attempt = made
+        # For the 422 handler (`api.errors`): a body FastAPI refuses before the route runs is
+        # still audited, as this attempt.
+        request.state.refused_input = functools.partial(record, made, "invalid")
         return made
 
     return attempt
-
-
-def record_invalid_input(request: Request, reason: str) -> None:
-    """Audit an action whose request FastAPI refused (422) before the route could run."""
-    attempt = getattr(request.state, "audit_attempt", None)
-    if isinstance(attempt, Attempt):
-        record(attempt, "invalid", reason)
 
 
 def acting_as(attempt: Attempt, named: str | None, loc: tuple[str, ...]) -> str:

@@ -136,10 +136,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )  # the first few are enough to read; `errors` has them all
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     detail = f"invalid request: {where}{more}"
-    # Imported here: `audit` needs `auth`, which answers its own errors through this module.
-    from api import audit
-
-    audit.record_invalid_input(request, detail)
+    refused = getattr(request.state, "refused_input", None)
+    if callable(refused):
+        refused(detail)  # an audited action (`api.audit.auditing`) records why
     return _answer(status.HTTP_422_UNPROCESSABLE_CONTENT, detail, errors=errors)
 
 
